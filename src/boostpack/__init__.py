@@ -1,0 +1,47 @@
+"""boostpack: turn LLM-synthesized QA into training-ready token shards (ingest, dedup, pack, load).
+
+The public API is re-exported here and imported lazily, so ``import boostpack`` stays cheap and
+the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from boostpack._version import __version__
+from boostpack.errors import BoostpackError, CorruptData, InvalidInput, KernelError
+
+_LAZY = {
+    "ingest": "boostpack.ingest",
+    "read_records": "boostpack.readers",
+    "MinHasher": "boostpack.minhash",
+    "dedup": "boostpack.dedup",
+    "pack": "boostpack.pack",
+    "verify": "boostpack.shards",
+    "PackedDataset": "boostpack.dataset",
+    "ShuffledSampler": "boostpack.sampler",
+    "Mixture": "boostpack.mixture",
+}
+
+__all__ = [
+    "BoostpackError",
+    "CorruptData",
+    "InvalidInput",
+    "KernelError",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'boostpack' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,5 @@
+import sys
+
+from boostpack.cli import main
+
+sys.exit(main())
