@@ -13,7 +13,7 @@ from boostpack._version import __version__
 from boostpack.errors import BoostpackError, CorruptData, InvalidInput, KernelError
 
 _LAZY = {
-    "ingest": "boostpack.ingest",
+    "ingest": "boostpack.ingestion",
     "read_records": "boostpack.readers",
     "MinHasher": "boostpack.minhash",
     "dedup": "boostpack.dedup",

@@ -1,0 +1,77 @@
+"""``boostpack inspect PATH``: what is in record files, an ingest output or a packed dataset."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from boostpack.console import emit_json
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "inspect", help="summarize record files, an ingest output or a packed dataset",
+        description="Counts, field coverage, discipline/difficulty/source/language breakdowns "
+        "and example records; a directory with manifest.json is described as a packed dataset.")
+    p.add_argument("path", nargs="+", metavar="PATH", help="files or directories")
+    p.add_argument("-n", "--examples", type=int, default=3, metavar="N",
+                   help="example records to show (default 3)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    p.set_defaults(func=run)
+
+
+def _short(value: Any, width: int = 100) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_records(s: dict[str, Any]) -> None:
+    print(f"{len(s['files'])} file(s), {s['lines']:,} lines: {s['records']:,} records "
+          f"({s['qa']:,} QA, {s['text']:,} text), {s['quarantined']:,} unreadable, "
+          f"{s['empty']:,} empty")
+    for reason, n in s["by_reason"].items():
+        print(f"  unreadable {reason}: {n:,}")
+    if "ingest_report" in s:
+        r = s["ingest_report"]
+        print(f"ingest report: {r['lines']:,} input lines -> {r['records']:,} records, "
+              f"{r['quarantined']:,} quarantined, {r['empty']:,} empty")
+    print("field coverage:")
+    for name, share in s["field_coverage"].items():
+        print(f"  {name:<16} {share:7.1%}")
+    if s["chars_mean"]:
+        print("mean length (chars): " + ", ".join(f"{k} {v:,.0f}" for k, v in s["chars_mean"].items()))
+    for name, top in s["breakdowns"].items():
+        print(f"{name}:")
+        for value, n in top.items():
+            print(f"  {n:>9,}  {_short(value, 70)}")
+    for i, record in enumerate(s["examples"], 1):
+        print(f"example {i}:")
+        for key, value in record.items():
+            print(f"  {key}: {_short(value)}")
+
+
+def _print_dataset(d: dict[str, Any]) -> None:
+    for key, value in d.items():
+        print(f"{key}: {_short(value, 200)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    if len(args.path) == 1 and os.path.isfile(os.path.join(args.path[0], "manifest.json")):
+        from boostpack.shards import describe  # the packed-dataset side; imported only here
+
+        summary = describe(args.path[0], examples=args.examples)
+        if args.json:
+            emit_json(summary)
+        else:
+            _print_dataset(summary)
+        return 0
+    from boostpack.inspection import inspect_records
+
+    summary = inspect_records(args.path, examples=args.examples)
+    if args.json:
+        emit_json(summary)
+    else:
+        _print_records(summary)
+    return 0
