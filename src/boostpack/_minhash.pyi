@@ -1,0 +1,21 @@
+"""Compiled glue over csrc/normalize.c and csrc/minhash.c (see boostpack.minhash for the API)."""
+
+import numpy as np
+from numpy.typing import NDArray
+
+MAX_NGRAM: int
+SHINGLE_CHAR: int
+SHINGLE_WORD: int
+
+def normalize_utf8(text: bytes | NDArray[np.uint8]) -> bytes: ...
+def exact_hashes(data: bytes | NDArray[np.uint8], offsets: NDArray[np.uint64]) -> NDArray[np.uint64]: ...
+def shingle_hashes(text: bytes | NDArray[np.uint8], shingle: str, ngram: int) -> NDArray[np.uint32]: ...
+def signatures(
+    data: bytes | NDArray[np.uint8],
+    offsets: NDArray[np.uint64],
+    a: NDArray[np.uint32],
+    b: NDArray[np.uint32],
+    shingle: str,
+    ngram: int,
+) -> NDArray[np.uint32]: ...
+def band_keys(sig: NDArray[np.uint32], bands: int, rows: int, seed: int) -> NDArray[np.uint64]: ...

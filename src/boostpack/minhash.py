@@ -1,0 +1,175 @@
+"""MinHash signatures of raw UTF-8 text, bit-identical to datasketch 2.0's ``affine32`` scheme.
+
+Normalization, shingling and hashing run in C in one pass over the bytes (``csrc/normalize.h`` and
+``csrc/minhash.h`` define them exactly; ``docs/dedup-defaults.md`` explains the defaults). For any
+text, ``datasketch.MinHash(num_perm, seed=seed, scheme="affine32", hashfunc=lambda v: v)`` updated
+with ``shingle_hashes(text)`` has the same ``hashvalues`` as ``signatures([text])[0]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from boostpack import _minhash
+from boostpack.errors import InvalidInput
+
+# Measured on real QA with planted near-duplicates (tools/measure_near_dup_defaults.py,
+# docs/dedup-defaults.md): character 5-grams keep short paraphrased QA items similar enough to
+# find, where word 5-grams lose most of them.
+DEFAULT_NUM_PERM = 128
+DEFAULT_NGRAM = 5
+DEFAULT_SHINGLE = "char"
+DEFAULT_SEED = 1
+
+# An empty document (nothing left after normalization) has no shingle; like an empty datasketch
+# MinHash, its signature is this value in every position.
+EMPTY_HASH_VALUE = 0xFFFFFFFF
+
+__all__ = [
+    "DEFAULT_NGRAM",
+    "DEFAULT_NUM_PERM",
+    "DEFAULT_SEED",
+    "DEFAULT_SHINGLE",
+    "EMPTY_HASH_VALUE",
+    "MinHasher",
+    "exact_hashes",
+    "normalize",
+    "permutations",
+]
+
+
+def _utf8(text: str | bytes) -> bytes:
+    # surrogatepass: a lone surrogate in a str becomes 3 invalid bytes, i.e. three U+FFFD, exactly
+    # as the same bytes read from a file would.
+    if isinstance(text, str):
+        return text.encode("utf-8", "surrogatepass")
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        return bytes(text)
+    raise InvalidInput(f"expected str or bytes, got {type(text).__name__}")
+
+
+def _byte_buffer(data: Any) -> np.ndarray:
+    """A contiguous uint8[size] view of bytes, bytearray, memoryview, mmap or a uint8 array."""
+    if isinstance(data, np.ndarray):
+        if data.dtype != np.uint8 or data.ndim != 1:
+            raise InvalidInput(f"data must be a 1-D uint8 array, got {data.dtype}{list(data.shape)}")
+        return np.ascontiguousarray(data)
+    try:
+        return np.frombuffer(data, dtype=np.uint8)
+    except (TypeError, ValueError) as err:
+        raise InvalidInput(f"data must be a bytes-like buffer: {err}") from err
+
+
+def _offsets(offsets: Any) -> np.ndarray:
+    """Offsets as contiguous uint64[n+1]; negative or non-integer offsets are rejected here."""
+    arr = np.asarray(offsets)
+    if arr.ndim != 1 or arr.size == 0:
+        raise InvalidInput(f"offsets must be a non-empty 1-D array, got shape {arr.shape}")
+    if arr.dtype.kind not in "iu":
+        raise InvalidInput(f"offsets must be integers, got {arr.dtype}")
+    if arr.dtype.kind == "i" and (arr < 0).any():
+        raise InvalidInput("offsets must be non-negative")
+    return np.ascontiguousarray(arr, dtype=np.uint64)
+
+
+def _packed(texts: Sequence[str | bytes]) -> tuple[bytes, np.ndarray]:
+    encoded = [_utf8(t) for t in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return b"".join(encoded), offsets
+
+
+def normalize(text: str | bytes) -> str:
+    """The normalized text used for shingling and exact dedup (definition: ``csrc/normalize.h``).
+
+    Case-folded, full-width ASCII made ASCII, every decimal digit turned into ``0``, punctuation
+    and whitespace runs collapsed to one space, stripped at both ends. Invalid UTF-8 bytes each
+    become U+FFFD.
+    """
+    return _minhash.normalize_utf8(_utf8(text)).decode("utf-8")
+
+
+def exact_hashes(data: Any, offsets: Any) -> np.ndarray:
+    """uint64[n, 2]: 128-bit MurmurHash3_x64_128 (seed 0; low, high) of each normalized document.
+
+    ``data`` is a buffer of concatenated UTF-8 documents, document i is
+    ``data[offsets[i]:offsets[i+1]]`` (``offsets``: integers[n+1], non-decreasing, within data).
+    """
+    buf, offs = _byte_buffer(data), _offsets(offsets)
+    try:
+        return _minhash.exact_hashes(buf, offs)
+    except ValueError as err:
+        raise InvalidInput(str(err)) from err
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b), uint32[num_perm] each: datasketch 2.0's affine32 parameters for this seed.
+
+    Drawn exactly as datasketch draws them: ``RandomState(seed)``, then all ``a`` (odd), then all
+    ``b``; so signatures agree with ``datasketch.MinHash(num_perm, seed, scheme="affine32")``.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.ascontiguousarray(a), np.ascontiguousarray(b)
+
+
+class MinHasher:
+    """Computes MinHash signatures (uint32[n, num_perm]) of UTF-8 documents in batches.
+
+    ``shingle`` is ``"char"`` (n consecutive codepoints of the normalized text, its single spaces
+    included) or ``"word"`` (n consecutive words; every CJK character is a word). A document with
+    fewer than ``ngram`` units is one shingle; an empty one gets ``EMPTY_HASH_VALUE`` everywhere.
+    """
+
+    num_perm: int
+    ngram: int
+    seed: int
+    shingle: str
+
+    def __init__(
+        self,
+        num_perm: int = DEFAULT_NUM_PERM,
+        ngram: int = DEFAULT_NGRAM,
+        seed: int = DEFAULT_SEED,
+        shingle: str = DEFAULT_SHINGLE,
+    ) -> None:
+        if not isinstance(num_perm, int) or num_perm < 1:
+            raise InvalidInput(f"num_perm must be a positive int, got {num_perm!r}")
+        if not isinstance(ngram, int) or not 1 <= ngram <= _minhash.MAX_NGRAM:
+            raise InvalidInput(f"ngram must be an int in 1..{_minhash.MAX_NGRAM}, got {ngram!r}")
+        if shingle not in ("char", "word"):
+            raise InvalidInput(f"shingle must be 'char' or 'word', got {shingle!r}")
+        if not isinstance(seed, int) or not 0 <= seed < 2**32:
+            raise InvalidInput(f"seed must be an int in [0, 2**32), got {seed!r}")
+        self.num_perm, self.ngram, self.seed, self.shingle = num_perm, ngram, seed, shingle
+        self._a, self._b = permutations(num_perm, seed)
+
+    def __repr__(self) -> str:
+        return (f"MinHasher(num_perm={self.num_perm}, ngram={self.ngram}, seed={self.seed}, "
+                f"shingle={self.shingle!r})")
+
+    def signatures(self, texts: Sequence[str | bytes]) -> np.ndarray:
+        """uint32[len(texts), num_perm]: one signature per text (str, or UTF-8 bytes)."""
+        data, offsets = _packed(texts)
+        return self.signatures_packed(data, offsets)
+
+    def signatures_packed(self, data: Any, offsets: Any) -> np.ndarray:
+        """uint32[n, num_perm] for the documents ``data[offsets[i]:offsets[i+1]]``.
+
+        ``data``: bytes-like or uint8 array of concatenated UTF-8; ``offsets``: integers[n+1],
+        non-decreasing, ``offsets[-1] <= len(data)``. One C call with the GIL released.
+        """
+        buf, offs = _byte_buffer(data), _offsets(offsets)
+        try:
+            return _minhash.signatures(buf, offs, self._a, self._b, self.shingle, self.ngram)
+        except ValueError as err:
+            raise InvalidInput(str(err)) from err
+
+    def shingle_hashes(self, text: str | bytes) -> np.ndarray:
+        """uint32[k]: the shingle hashes of ``text`` in text order (repeats kept), i.e. the values
+        fed to the permutations (after datasketch's fmix32 pre-mix)."""
+        return _minhash.shingle_hashes(_utf8(text), self.shingle, self.ngram)
