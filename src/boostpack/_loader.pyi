@@ -1,0 +1,15 @@
+from typing import Any
+
+import numpy as np
+
+class ShardSamples:
+    def __init__(
+        self,
+        tokens: np.ndarray,
+        seq_ptr: np.ndarray,
+        piece_start: np.ndarray,
+        piece_length: np.ndarray,
+        piece_doc: np.ndarray,
+        with_labels: bool = True,
+    ) -> None: ...
+    def sample(self, j: int) -> dict[str, Any]: ...

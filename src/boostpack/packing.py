@@ -1,0 +1,263 @@
+"""Packing tokenized documents into fixed-length sequences (the C kernel in ``csrc/packing.c``).
+
+Strategies:
+
+- ``bestfit`` (default): a document of at most ``seq_len`` tokens is never split. Within a window
+  of documents, best-fit-decreasing: documents sorted by length (longest first, ties in input
+  order), each placed into the open sequence with the least room that still fits it, else a new
+  sequence. A longer document is cut into ``seq_len``-token pieces, each its own sequence, and
+  only its tail is packed. The window (``window`` documents, at most ``window_tokens`` tokens)
+  bounds memory, so packing streams; it is a function of the document stream only, so the output
+  does not depend on how the input was batched. The ``HOLD_BACK`` emptiest sequences of a window
+  are not emitted: their documents join the next window (so a document may land a little after
+  later documents; its pieces still come in document order).
+- ``concat``: documents concatenated in order and cut every ``seq_len`` tokens (the incomplete
+  last sequence of a window is carried into the next, so the window does not change the output).
+- ``pad``: one document per sequence; longer documents cut into ``seq_len``-token pieces.
+
+Sequences are padded with ``pad_id`` after their last piece.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from boostpack import _packing
+from boostpack.errors import InvalidInput
+
+Strategy = Literal["bestfit", "concat", "pad"]
+STRATEGIES: tuple[Strategy, ...] = ("bestfit", "concat", "pad")
+# 16k QA documents (≈ 300 tokens each) are ≈ 1,200 sequences of 4096: losing at most part of the
+# last sequence per window costs < 0.1% efficiency, and the window's tokens stay ≈ 20 MB.
+DEFAULT_WINDOW = 16384
+# Best-fit windows hand their 16 emptiest sequences' documents to the next window instead of
+# emitting them part-empty. Measured on qa_en (57,628 documents, 86 tokens mean) at 4096:
+# efficiency 97.61% -> 99.94% with 1k-document windows, 99.77% -> 99.94% with 16k; the carry
+# stays under 16 * seq_len tokens.
+HOLD_BACK = 16
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where every piece goes. ``seq_ptr``: ``uint64[S + 1]``, pieces of sequence ``s`` are
+    ``seq_ptr[s]:seq_ptr[s+1]``; per piece (``[P]``): ``item`` (uint32, index of the input item),
+    ``offset`` (uint64, first token inside the item), ``start`` (uint32, position in the
+    sequence), ``length`` (uint32, tokens). ``carry_item``/``carry_offset``: for ``concat``
+    without flush, the unemitted rest of the input begins at that item and token (``carry_item
+    == n`` when everything was emitted)."""
+
+    seq_ptr: np.ndarray
+    item: np.ndarray
+    offset: np.ndarray
+    start: np.ndarray
+    length: np.ndarray
+    carry_item: int
+    carry_offset: int
+
+    @property
+    def num_sequences(self) -> int:
+        return len(self.seq_ptr) - 1
+
+
+def plan(item_lengths: np.ndarray, seq_len: int, strategy: Strategy = "bestfit",
+         flush: bool = True) -> Plan:
+    """Plan the packing of items with the given lengths (tokens, each ≥ 1) into sequences of
+    ``seq_len`` tokens. ``flush=False`` (concat) leaves an incomplete last sequence unemitted."""
+    if strategy not in STRATEGIES:
+        raise InvalidInput(f"unknown strategy {strategy!r} (one of {', '.join(STRATEGIES)})")
+    if not 0 < seq_len < 2**32:
+        raise InvalidInput(f"seq_len must be in [1, 2^32), got {seq_len}")
+    lengths = np.ascontiguousarray(item_lengths, dtype=np.uint64)
+    bound = _packing.pack_bound(lengths, seq_len)
+    seq_ptr = np.empty(bound + 1, dtype=np.uint64)
+    item = np.empty(bound, dtype=np.uint32)
+    offset = np.empty(bound, dtype=np.uint64)
+    start = np.empty(bound, dtype=np.uint32)
+    length = np.empty(bound, dtype=np.uint32)
+    n_seq, n_pieces, carry_item, carry_offset = _packing.pack_plan(
+        strategy, seq_len, lengths, flush, seq_ptr, item, offset, start, length)
+    return Plan(seq_ptr[:n_seq + 1], item[:n_pieces], offset[:n_pieces], start[:n_pieces],
+                length[:n_pieces], carry_item, carry_offset)
+
+
+def fill(ids: np.ndarray, piece_src: np.ndarray, piece_length: np.ndarray, seq_ptr: np.ndarray,
+         seq_len: int, pad_id: int, dtype: np.dtype) -> np.ndarray:
+    """Rows ``dtype[S, seq_len]``: each sequence's pieces copied from the flat ``uint32`` ids
+    (piece ``p`` is ``ids[piece_src[p] : piece_src[p] + piece_length[p]]``), then ``pad_id``."""
+    out = np.empty((len(seq_ptr) - 1, seq_len), dtype=dtype)
+    _packing.pack_fill(np.ascontiguousarray(ids, dtype=np.uint32),
+                       np.ascontiguousarray(piece_src, dtype=np.uint64),
+                       np.ascontiguousarray(piece_length, dtype=np.uint32),
+                       np.ascontiguousarray(seq_ptr, dtype=np.uint64), seq_len, pad_id,
+                       out.reshape(-1))
+    return out
+
+
+def frame_documents(ids: np.ndarray, offsets: np.ndarray, bos: int | None,
+                    eos: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Flat ids ``uint32[T]`` and ``int64[n + 1]`` offsets → the same documents with ``bos``
+    prepended and ``eos`` appended (None: neither), as new flat ids and offsets from 0."""
+    ids = np.ascontiguousarray(ids, dtype=np.uint32)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    n = len(offsets) - 1
+    extra = n * ((bos is not None) + (eos is not None))
+    out = np.empty(int(offsets[-1] - offsets[0]) + extra, dtype=np.uint32)
+    out_offsets = np.empty(n + 1, dtype=np.int64)
+    _packing.frame_documents(ids, offsets, -1 if bos is None else bos,
+                             -1 if eos is None else eos, out, out_offsets)
+    return out, out_offsets
+
+
+@dataclass(frozen=True)
+class PackedBlock:
+    """Finished sequences ready for ``ShardWriter.write``: ``tokens[S, seq_len]``,
+    ``seq_ptr`` uint64[S + 1], per piece ``start``/``length`` (uint32) and ``doc`` (uint64,
+    global document number). ``split_documents``: documents whose first piece is here and which
+    have more pieces."""
+
+    tokens: np.ndarray
+    seq_ptr: np.ndarray
+    start: np.ndarray
+    length: np.ndarray
+    doc: np.ndarray
+    split_documents: int
+
+
+class Packer:
+    """Streaming packer: ``add`` framed documents (numbered 0, 1, … in call order) and collect
+    the finished blocks it yields; ``finish`` yields the rest. Output depends only on the
+    document stream and the options, never on how documents were batched into ``add`` calls.
+    """
+
+    def __init__(self, seq_len: int, strategy: Strategy = "bestfit", *, pad_id: int,
+                 dtype: np.dtype, window: int = DEFAULT_WINDOW,
+                 window_tokens: int | None = None) -> None:
+        if strategy not in STRATEGIES:
+            raise InvalidInput(f"unknown strategy {strategy!r} (one of {', '.join(STRATEGIES)})")
+        if not 0 < seq_len < 2**31:
+            raise InvalidInput(f"seq_len must be in [1, 2^31), got {seq_len}")
+        if window < 1:
+            raise InvalidInput(f"window must be >= 1, got {window}")
+        self.seq_len, self.strategy, self.pad_id = seq_len, strategy, pad_id
+        self.dtype = np.dtype(dtype)
+        if pad_id < 0 or pad_id > np.iinfo(self.dtype).max:
+            raise InvalidInput(f"pad_id {pad_id} does not fit {self.dtype}")
+        self.window = window
+        # Bounds the window's memory when documents are long (4 bytes per token).
+        self.window_tokens = window_tokens or max(2048 * seq_len, 1 << 20)
+        self.documents = 0  # documents added
+        self._next_doc = 0  # first document not yet packed
+        self._ids: list[np.ndarray] = []
+        self._lens: list[np.ndarray] = []
+        self._pending_docs = 0
+        self._pending_tokens = 0
+        empty64 = np.zeros(0, dtype=np.uint64)
+        # concat: the incomplete last sequence's items, prepended to the next window.
+        self._carry = (np.zeros(0, dtype=np.uint32), empty64, empty64, np.zeros(0, dtype=bool))
+
+    def add(self, ids: np.ndarray, offsets: np.ndarray) -> Iterator[PackedBlock]:
+        """Queue documents ``ids[offsets[d]:offsets[d+1]]`` (each ≥ 1 token); yield blocks for
+        every window that is now complete."""
+        offsets = np.asarray(offsets, dtype=np.int64)
+        lens = np.diff(offsets).astype(np.uint64)
+        if lens.size and int(lens.min()) == 0:
+            raise InvalidInput("a document has no tokens; drop empty documents before packing")
+        self._ids.append(np.asarray(ids, dtype=np.uint32)[offsets[0]:offsets[-1]])
+        self._lens.append(lens)
+        self._pending_docs += len(lens)
+        self._pending_tokens += int(lens.sum())
+        self.documents += len(lens)
+        while self._pending_docs >= self.window or self._pending_tokens > self.window_tokens:
+            yield self._pack_window(flush=False)
+
+    def finish(self) -> Iterator[PackedBlock]:
+        """Pack everything still queued (the last sequence padded)."""
+        while self._pending_docs:
+            yield self._pack_window(flush=self._window_cut() == self._pending_docs)
+        if len(self._carry[1]):
+            yield self._pack_items(np.zeros(0, np.uint32), np.zeros(0, np.uint64), flush=True)
+
+    def _window_cut(self) -> int:
+        """Documents in the next window: ``window``, fewer if their tokens pass
+        ``window_tokens`` (never fewer than 1)."""
+        lens = np.concatenate(self._lens) if len(self._lens) > 1 else self._lens[0]
+        self._lens = [lens]
+        within = int(np.searchsorted(np.cumsum(lens[:self.window]), self.window_tokens,
+                                     side="right"))
+        return max(1, min(self.window, within))
+
+    def _pack_window(self, flush: bool) -> PackedBlock:
+        k = self._window_cut()
+        lens = self._lens[0]
+        ids = np.concatenate(self._ids) if len(self._ids) > 1 else self._ids[0]
+        n_tok = int(lens[:k].sum())
+        window_ids, window_lens = ids[:n_tok], lens[:k]
+        self._ids, self._lens = [ids[n_tok:]], [lens[k:]]
+        self._pending_docs -= k
+        self._pending_tokens -= n_tok
+        return self._pack_items(window_ids, window_lens, flush)
+
+    def _pack_items(self, ids: np.ndarray, lens: np.ndarray, flush: bool) -> PackedBlock:
+        carry_ids, carry_len, carry_doc, carry_fresh = self._carry
+        n_new = len(lens)
+        flat = np.concatenate([carry_ids, ids]) if len(carry_ids) else ids
+        item_len = np.concatenate([carry_len, lens])
+        item_doc = np.concatenate([carry_doc, np.arange(self._next_doc, self._next_doc + n_new,
+                                                        dtype=np.uint64)])
+        fresh = np.concatenate([carry_fresh, np.ones(n_new, dtype=bool)])
+        self._next_doc += n_new
+        item_src = np.zeros(len(item_len), dtype=np.uint64)
+        np.cumsum(item_len[:-1], out=item_src[1:])
+        p = plan(item_len, self.seq_len, self.strategy, flush)
+        seq_ptr, item, offset, start, length = p.seq_ptr, p.item, p.offset, p.start, p.length
+        # Held-back segments (item, offset within it, tokens) go to the next window.
+        held: list[tuple[int, int, int]] = []
+        if p.carry_item < len(item_len):  # concat: the incomplete last sequence
+            c, co = p.carry_item, p.carry_offset
+            held = [(c, co, int(item_len[c]) - co)]
+            held += [(i, 0, int(item_len[i])) for i in range(c + 1, len(item_len))]
+        elif self.strategy == "bestfit" and not flush:
+            seq_ptr, item, offset, start, length, held = self._hold_back(p)
+        piece_src = item_src[item] + offset
+        tokens = fill(flat, piece_src, length, seq_ptr, self.seq_len, self.pad_id, self.dtype)
+        # A document's first piece has offset 0 in a fresh item; it is split iff shorter.
+        first = fresh[item] & (offset == 0)
+        split = int(np.count_nonzero(first & (length < item_len[item])))
+        if held:
+            self._carry = (
+                np.concatenate([flat[int(item_src[i]) + o:int(item_src[i]) + o + n]
+                                for i, o, n in held]),
+                np.array([n for _, _, n in held], dtype=np.uint64),
+                item_doc[[i for i, _, _ in held]],
+                np.array([bool(fresh[i]) and o == 0 for i, o, _ in held], dtype=bool))
+        else:
+            self._carry = (np.zeros(0, np.uint32), np.zeros(0, np.uint64),
+                           np.zeros(0, np.uint64), np.zeros(0, dtype=bool))
+        return PackedBlock(tokens, seq_ptr, start, length, item_doc[item], split)
+
+    def _hold_back(self, p: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                           np.ndarray, list[tuple[int, int, int]]]:
+        """Best-fit, window not last: keep back the ``HOLD_BACK`` emptiest sequences; their
+        pieces (whole documents or tails) are packed again with the next window, where more
+        small documents can fill them. Returns the remaining plan arrays and the held pieces
+        in item order."""
+        counts: np.ndarray = np.diff(p.seq_ptr.astype(np.int64))
+        fills = np.add.reduceat(p.length.astype(np.int64), p.seq_ptr[:-1].astype(np.int64)) \
+            if len(p.length) else np.zeros(0, np.int64)
+        room = self.seq_len - fills
+        candidates = np.flatnonzero(room > 0)
+        # Emptiest first; among equals the later sequence (opened last, from smaller items).
+        order = np.lexsort((-candidates, -room[candidates]))
+        hold = np.zeros(len(counts), dtype=bool)
+        hold[candidates[order[:HOLD_BACK]]] = True
+        held_piece = np.repeat(hold, counts)
+        keep = ~held_piece
+        held = sorted(zip(p.item[held_piece].tolist(), p.offset[held_piece].tolist(),
+                          p.length[held_piece].tolist(), strict=True))
+        seq_ptr = np.zeros(int(np.count_nonzero(~hold)) + 1, dtype=np.uint64)
+        np.cumsum(counts[~hold], out=seq_ptr[1:])
+        return (seq_ptr, p.item[keep], p.offset[keep], p.start[keep], p.length[keep], held)
