@@ -5,23 +5,28 @@
 #include <string.h>
 
 #include "status.h"
+#include "unicode_tables.h"
 
-#define W BP_CH_WORD
-#define D BP_CH_DIGIT
-#define S BP_CH_SEP
-const uint8_t bp_ascii_class[128] = {
-    S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,  /* controls */
-    S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,
-    S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S,  /* space ! " # ... / */
-    D, D, D, D, D, D, D, D, D, D, S, S, S, S, S, S,  /* 0-9 : ; < = > ? */
-    S, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,  /* @ A-O */
-    W, W, W, W, W, W, W, W, W, W, W, S, S, S, S, S,  /* P-Z [ \ ] ^ _ */
-    S, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,  /* ` a-o */
-    W, W, W, W, W, W, W, W, W, W, W, S, S, S, S, S,  /* p-z { | } ~ DEL */
+/* Rows shared by both modes; they differ only in the digits row. */
+#define CONTROLS                                                                              \
+    ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',           \
+    ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',           \
+    ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ' /* ! " # ../ */
+#define LETTERS                                                                               \
+    ' ', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', /* @ A-O */ \
+    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', ' ', ' ', ' ', ' ', ' ', /* P-Z [ */ \
+    ' ', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', /* ` a-o */ \
+    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', ' ', ' ', ' ', ' ', ' '  /* p-z { */
+const uint8_t bp_ascii_norm[2][128] = {
+    [BP_DIGITS_KEEP] = {CONTROLS,
+                        '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ' ', ' ', ' ', ' ', ' ', ' ',
+                        LETTERS},
+    [BP_DIGITS_CLASS] = {CONTROLS,
+                         '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', ' ', ' ', ' ', ' ', ' ', ' ',
+                         LETTERS},
 };
-#undef W
-#undef D
-#undef S
+#undef CONTROLS
+#undef LETTERS
 
 /* Unicode 14 decimal digits (category Nd) above ASCII, as inclusive ranges. */
 static const uint32_t nd_ranges[][2] = {
@@ -57,9 +62,15 @@ static int is_nd(uint32_t cp) {
     return 0;
 }
 
-int bp_classify_nonascii(uint32_t cp, uint32_t *folded) {
+/* A non-ASCII decimal digit: itself in KEEP mode, '0' in CLASS mode. */
+static int digit_class(uint32_t cp, int digits, uint32_t *folded) {
+    *folded = digits == BP_DIGITS_CLASS ? (uint32_t)'0' : cp;
+    return BP_CH_WORD;
+}
+
+int bp_classify_nonascii(uint32_t cp, int digits, uint32_t *folded) {
     if (cp >= 0xFF01 && cp <= 0xFF5E) {
-        return bp_classify(cp - 0xFEE0, folded);
+        return bp_classify(cp - 0xFEE0, digits, folded);
     }
     if (cp < 0x530) {
         cp = bp_fold_low[cp];
@@ -67,7 +78,7 @@ int bp_classify_nonascii(uint32_t cp, uint32_t *folded) {
         cp = bp_fold_ext[cp - 0x1E00];
     }
     if (cp < 0x80) {
-        return bp_classify(cp, folded); /* U+017F long s folds to ASCII 's' */
+        return bp_classify(cp, digits, folded); /* U+017F long s folds to ASCII 's' */
     }
     *folded = cp;
     if (cp < 0xC0) {
@@ -85,8 +96,7 @@ int bp_classify_nonascii(uint32_t cp, uint32_t *folded) {
     }
     if (cp < 0x2000) {
         if (cp >= 0x660 && is_nd(cp)) {
-            *folded = '0';
-            return BP_CH_DIGIT;
+            return digit_class(cp, digits, folded);
         }
         return BP_CH_WORD;
     }
@@ -121,8 +131,7 @@ int bp_classify_nonascii(uint32_t cp, uint32_t *folded) {
     }
     if (cp >= 0xA000 && cp < 0xAC00) {
         if (is_nd(cp)) {
-            *folded = '0';
-            return BP_CH_DIGIT;
+            return digit_class(cp, digits, folded);
         }
         return BP_CH_WORD;
     }
@@ -146,16 +155,20 @@ int bp_classify_nonascii(uint32_t cp, uint32_t *folded) {
         return BP_CH_CJK;
     }
     if (cp < 0x20000 && is_nd(cp)) {
-        *folded = '0';
-        return BP_CH_DIGIT;
+        return digit_class(cp, digits, folded);
     }
     return BP_CH_WORD;
 }
 
-int bp_normalize(const uint8_t *src, size_t len, uint8_t *dst, size_t cap, size_t *out_len) {
+int bp_normalize(const uint8_t *src, size_t len, int digits, uint8_t *dst, size_t cap,
+                 size_t *out_len) {
+    if (!BP_VALID_DIGITS(digits)) {
+        return BP_ERR_INVALID;
+    }
     if (cap < BP_NORMALIZED_CAPACITY(len)) {
         return BP_ERR_CAPACITY;
     }
+    const uint8_t *ascii = bp_ascii_norm[digits];
     /* Same scheme as the char shingler (minhash.c): the space of a separator run is written at
      * its first separator when a kept codepoint precedes it, and taken back at the end; no branch
      * per ASCII byte on whether a space is pending. */
@@ -164,15 +177,16 @@ int bp_normalize(const uint8_t *src, size_t len, uint8_t *dst, size_t cap, size_
         uint32_t cp = src[pos];
         if (cp < 0x80) {
             pos++;
-            size_t kept = bp_ascii_class[cp] != BP_CH_SEP;
-            dst[o] = kept ? (bp_ascii_class[cp] == BP_CH_DIGIT ? '0' : (uint8_t)bp_fold_low[cp]) : ' ';
+            uint8_t c = ascii[cp];
+            size_t kept = c != ' ';
+            dst[o] = c;
             o += kept | last_kept;
             last_kept = kept;
             continue;
         }
         uint32_t folded;
         cp = bp_utf8_next(src, len, &pos);
-        if (bp_classify_nonascii(cp, &folded) == BP_CH_SEP) {
+        if (bp_classify_nonascii(cp, digits, &folded) == BP_CH_SEP) {
             dst[o] = ' ';
             o += last_kept;
             last_kept = 0;
@@ -242,7 +256,11 @@ void bp_murmur3_x64_128(const uint8_t *key, size_t len, uint64_t seed, uint64_t 
     out[1] = h2;
 }
 
-int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, uint64_t *out) {
+int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int digits,
+                    uint64_t *out) {
+    if (!BP_VALID_DIGITS(digits)) {
+        return BP_ERR_INVALID;
+    }
     size_t longest = 0;
     for (size_t i = 0; i < n; i++) {
         if (offsets[i + 1] < offsets[i]) {
@@ -261,7 +279,8 @@ int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, uint
     }
     for (size_t i = 0; i < n; i++) {
         size_t norm_len = 0;
-        bp_normalize(data + offsets[i], (size_t)(offsets[i + 1] - offsets[i]), scratch, cap, &norm_len);
+        bp_normalize(data + offsets[i], (size_t)(offsets[i + 1] - offsets[i]), digits, scratch, cap,
+                     &norm_len);
         bp_murmur3_x64_128(scratch, norm_len, 0, out + 2 * i);
     }
     free(scratch);

@@ -1,5 +1,12 @@
 /* Text normalization for dedup, on raw UTF-8 bytes, in one pass.
  *
+ * Digits depend on a mode (BP_DIGITS_*): KEEP (the default) leaves every digit as it is, a word
+ * character like a letter; CLASS maps every decimal digit to '0', the web-corpus convention. KEEP
+ * is the default because on synthesized math QA the class collapses distinct problems: on the
+ * 57,628 qa_en items with string answers (question, newline, answer), CLASS gives 1,106 distinct
+ * items an exact hash they share with another item only through their digits, 1,010 of them
+ * arithmetic like "4 * 8 =\n32" vs "9 + 5 =\n14" (python tools/measure_digit_collisions.py).
+ *
  * Decoding: strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF). A byte that
  * does not start a valid sequence decodes to one U+FFFD and decoding resumes at the next byte, so
  * every input byte is consumed exactly once and invalid input can never stop or crash the scan.
@@ -16,7 +23,8 @@
  *       U+3000-U+3004, U+3008-U+3020, U+3030, U+3036-U+3037, U+303D-U+303F, U+30FB; vertical,
  *       compatibility and small forms U+FE10-U+FE1F, U+FE30-U+FE6F; U+FEFF; half-width
  *       punctuation U+FF5F-U+FF65;
- *     - digit (every Unicode decimal digit, category Nd) -> the class character '0';
+ *     - digit (every Unicode decimal digit, category Nd): in KEEP mode a word character,
+ *       unchanged (full-width digits became ASCII in step 1); in CLASS mode the word character '0';
  *     - CJK (a word of its own): radicals U+2E80-U+2FDF, U+3005-U+3007, U+3021-U+3029,
  *       U+3038-U+303C, kana U+3040-U+30FF, bopomofo U+3100-U+312F and U+31A0-U+31BF, U+31F0-U+31FF,
  *       ideographs U+3400-U+4DBF, U+4E00-U+9FFF, U+F900-U+FAFF, U+20000-U+323AF, hangul syllables
@@ -31,12 +39,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "unicode_tables.h"
+enum { BP_CH_SEP = 0, BP_CH_WORD = 1, BP_CH_CJK = 2 };
 
-enum { BP_CH_SEP = 0, BP_CH_WORD = 1, BP_CH_CJK = 2, BP_CH_DIGIT = 3 };
+/* Digit modes: the `digits` argument of every function below and of minhash.h. */
+enum { BP_DIGITS_KEEP = 0, BP_DIGITS_CLASS = 1 };
 
-/* ASCII classes, indexed by byte: letters (already folded below), digits, separators. */
-extern const uint8_t bp_ascii_class[128];
+#define BP_VALID_DIGITS(digits) ((digits) == BP_DIGITS_KEEP || (digits) == BP_DIGITS_CLASS)
+
+/* Per digit mode, the normalized ASCII byte of each ASCII byte: letters folded, digits kept or
+ * '0', ' ' for a separator (and only for one). One table per mode, so the per-byte loops look up
+ * instead of testing the mode. */
+extern const uint8_t bp_ascii_norm[2][128];
 
 /* Decode one codepoint at s[*pos] (pos < len), advancing *pos. */
 static inline uint32_t bp_utf8_next(const uint8_t *s, size_t len, size_t *pos) {
@@ -75,17 +88,18 @@ static inline uint32_t bp_utf8_next(const uint8_t *s, size_t len, size_t *pos) {
     return 0xFFFD;
 }
 
-/* Fold and classify a non-ASCII codepoint; returns the class, stores the folded codepoint. */
-int bp_classify_nonascii(uint32_t cp, uint32_t *folded);
+/* Fold and classify a non-ASCII codepoint (a digit is BP_CH_WORD, folded to '0' in CLASS mode);
+ * returns the class, stores the folded codepoint. digits must be a valid mode. */
+int bp_classify_nonascii(uint32_t cp, int digits, uint32_t *folded);
 
-/* Fold and classify any codepoint (ASCII through the table). Digits come back as '0'. */
-static inline int bp_classify(uint32_t cp, uint32_t *folded) {
+/* Fold and classify any codepoint (ASCII through the table), as bp_classify_nonascii. */
+static inline int bp_classify(uint32_t cp, int digits, uint32_t *folded) {
     if (cp < 0x80) {
-        int cls = bp_ascii_class[cp];
-        *folded = cls == BP_CH_DIGIT ? (uint32_t)'0' : bp_fold_low[cp];
-        return cls;
+        uint8_t c = bp_ascii_norm[digits][cp];
+        *folded = c;
+        return c == ' ' ? BP_CH_SEP : BP_CH_WORD;
     }
-    return bp_classify_nonascii(cp, folded);
+    return bp_classify_nonascii(cp, digits, folded);
 }
 
 /* Encode cp as UTF-8 into dst (room for 4 bytes); returns the number of bytes written. */
@@ -115,14 +129,16 @@ static inline size_t bp_utf8_put(uint8_t *dst, uint32_t cp) {
 /* Upper bound of the normalized size of len input bytes: an invalid byte becomes a 3-byte U+FFFD. */
 #define BP_NORMALIZED_CAPACITY(len) (3 * (len) + 4)
 
-/* Normalize src[0:len] into dst (capacity cap >= BP_NORMALIZED_CAPACITY(len)); *out_len gets the
- * normalized length in bytes. */
-int bp_normalize(const uint8_t *src, size_t len, uint8_t *dst, size_t cap, size_t *out_len);
+/* Normalize src[0:len] with the given digit mode into dst (capacity cap >=
+ * BP_NORMALIZED_CAPACITY(len)); *out_len gets the normalized length in bytes. */
+int bp_normalize(const uint8_t *src, size_t len, int digits, uint8_t *dst, size_t cap,
+                 size_t *out_len);
 
 /* For each of n documents data[offsets[i]:offsets[i+1]] (offsets validated by the caller:
  * monotone, offsets[n] <= the buffer size), out[2i], out[2i+1] = the low and high 64 bits of
- * MurmurHash3_x64_128 (seed 0) of its normalized UTF-8 text. */
-int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, uint64_t *out);
+ * MurmurHash3_x64_128 (seed 0) of its normalized UTF-8 text (digit mode digits). */
+int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int digits,
+                    uint64_t *out);
 
 /* MurmurHash3_x64_128 of key[0:len] with the given seed; out[0] = h1, out[1] = h2. */
 void bp_murmur3_x64_128(const uint8_t *key, size_t len, uint64_t seed, uint64_t out[2]);

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boostpack import InvalidInput, MinHasher
-from boostpack.minhash import EMPTY_HASH_VALUE, permutations
+from boostpack.minhash import DIGIT_MODES, EMPTY_HASH_VALUE, permutations
 from test_normalize import MIXED, SEP, ref_units
 
 datasketch = pytest.importorskip("datasketch")
@@ -43,9 +43,9 @@ def fnv_unit(cps: list[int]) -> int:
     return fmix32(h)
 
 
-def ref_shingle_hashes(data: bytes, shingle: str, n: int) -> list[int]:
+def ref_shingle_hashes(data: bytes, shingle: str, n: int, digits: str = "keep") -> list[int]:
     """The spec of csrc/minhash.h, written plainly: units, then XOR of rotated unit hashes."""
-    units = ref_units(data)
+    units = ref_units(data, digits)
     if shingle == "char":
         unit_hashes = [fnv_unit([cp]) for _, cp in units]
     else:
@@ -78,34 +78,38 @@ def oracle(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
 
 
 # Mostly-ASCII text longer than the kernel's 16-byte blocks, with the odd non-ASCII character
-# falling anywhere in a block (the block path and the per-codepoint path must agree).
-ASCII_HEAVY = st.text(alphabet=st.sampled_from([*string.printable, "é", "中", "Ｚ", "\u3000"]),
+# falling anywhere in a block (the block path and the per-codepoint path must agree); digits of
+# several scripts, so both digit modes are exercised in both paths.
+ASCII_HEAVY = st.text(alphabet=st.sampled_from([*string.printable, *"0123456789", "é", "中", "Ｚ",
+                                                "\u3000", "７", "٣"]),
                       max_size=200)
 TEXTS = st.one_of(st.text(max_size=80), MIXED, st.binary(max_size=60), ASCII_HEAVY)
 PARAMS = st.tuples(
-    st.sampled_from([1, 7, 64, 128, 200]),        # num_perm: tails, exact blocks, both
+    st.sampled_from([1, 7, 64, 96, 128, 200]),    # num_perm: tails, exact blocks, both
     st.sampled_from([0, 1, 42, 2**32 - 1]),        # seed
     st.sampled_from([1, 2, 3, 5, 9, 32]),          # ngram
     st.sampled_from(["char", "word"]),
 )
 
 
-@given(TEXTS, PARAMS)
-def test_signature_equals_datasketch_affine32(text: str | bytes, params: tuple) -> None:
+@pytest.mark.parametrize("digits", DIGIT_MODES)
+@given(text=TEXTS, params=PARAMS)
+def test_signature_equals_datasketch_affine32(digits: str, text: str | bytes, params: tuple) -> None:
     num_perm, seed, ngram, shingle = params
-    hasher = MinHasher(num_perm=num_perm, ngram=ngram, seed=seed, shingle=shingle)
+    hasher = MinHasher(num_perm=num_perm, ngram=ngram, seed=seed, shingle=shingle, digits=digits)
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     hashes = hasher.shingle_hashes(text)
     assert hashes.dtype == np.uint32
-    assert hashes.tolist() == ref_shingle_hashes(raw, shingle, ngram)
+    assert hashes.tolist() == ref_shingle_hashes(raw, shingle, ngram, digits)
     sig = hasher.signatures([text])
     assert sig.dtype == np.uint32 and sig.shape == (1, num_perm)
     np.testing.assert_array_equal(sig[0], oracle(hashes, num_perm, seed))
 
 
-@given(st.lists(TEXTS, max_size=12), st.integers(0, 7))
-def test_batch_equals_one_at_a_time(texts: list, lead: int) -> None:
-    hasher = MinHasher(num_perm=32, ngram=3)
+@pytest.mark.parametrize("digits", DIGIT_MODES)
+@given(texts=st.lists(TEXTS, max_size=12), lead=st.integers(0, 7))
+def test_batch_equals_one_at_a_time(digits: str, texts: list, lead: int) -> None:
+    hasher = MinHasher(num_perm=32, ngram=3, digits=digits)
     batch = hasher.signatures(texts)
     assert batch.shape == (len(texts), 32)
     for text, row in zip(texts, batch, strict=True):
@@ -117,6 +121,23 @@ def test_batch_equals_one_at_a_time(texts: list, lead: int) -> None:
     np.testing.assert_array_equal(hasher.signatures_packed(data, offsets), batch)
     as_array = np.frombuffer(data, dtype=np.uint8)
     np.testing.assert_array_equal(hasher.signatures_packed(as_array, offsets), batch)
+
+
+@pytest.mark.parametrize("num_perm", [64, 128, 200])
+def test_repeated_shingles_and_shared_neighbours_match_datasketch(num_perm: int) -> None:
+    # The kernel drops a document's repeated shingles through a 2048-slot table tagged per
+    # document: long repetitive documents (more distinct shingles than slots, so slots are
+    # overwritten) and neighbours sharing shingles (stale tags) must still give the oracle.
+    rng = random.Random(3)
+    vocab = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 7))) for _ in range(300)]
+    long_doc = " ".join(rng.choices(vocab, k=6000))
+    texts = [long_doc, long_doc, "abc abc abc abc abc", long_doc[:5000], "abc abc", long_doc[::-1],
+             " ".join(vocab[:40]) * 30, "x"]
+    hasher = MinHasher(num_perm=num_perm, ngram=5)
+    sigs = hasher.signatures(texts)
+    for text, sig in zip(texts, sigs, strict=True):
+        np.testing.assert_array_equal(sig, oracle(hasher.shingle_hashes(text), num_perm, 1))
+    np.testing.assert_array_equal(sigs[0], sigs[1])
 
 
 def test_permutations_are_datasketch_parameters() -> None:
@@ -156,8 +177,10 @@ def test_char_and_word_shingle_counts() -> None:
 
 
 def test_normalization_variants_share_signatures() -> None:
-    hasher = MinHasher()
-    sigs = hasher.signatures(["What is 2+2? Four.", "WHAT IS 3 + 5 ?? four", "what is 0 0 four"])
+    texts = ["What is 2+2? Four.", "WHAT IS 2 + 2 ?? four", "what is 3 5 four"]
+    sigs = MinHasher().signatures(texts)
+    assert (sigs[0] == sigs[1]).all() and not (sigs[0] == sigs[2]).all()
+    sigs = MinHasher(digits="class").signatures(texts)
     assert (sigs[0] == sigs[1]).all() and (sigs[0] == sigs[2]).all()
 
 
@@ -170,6 +193,8 @@ def test_normalization_variants_share_signatures() -> None:
         ({"shingle": "token"}, "shingle"),
         ({"seed": -1}, "seed"),
         ({"seed": 2**32}, "seed"),
+        ({"digits": "none"}, "digits"),
+        ({"digits": None}, "digits"),
     ],
 )
 def test_bad_parameters_raise(kwargs: dict, match: str) -> None:

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boostpack import InvalidInput
-from boostpack.minhash import exact_hashes, normalize
+from boostpack.minhash import DIGIT_MODES, exact_hashes, normalize
 
 # ----------------------------------------------------------------------------------------------
 # Pure-Python reference of csrc/normalize.h.
@@ -95,9 +95,9 @@ def ref_decode(data: bytes) -> str:
     return data.decode("utf-8", "boostpack-test-fffd")
 
 
-def ref_units(data: bytes) -> list[tuple[str, int]]:
+def ref_units(data: bytes, digits: str = "keep") -> list[tuple[str, int]]:
     """(class, folded codepoint) of each normalized codepoint, the collapsed spaces included
-    as (SEP, 0x20); digits come back as '0'."""
+    as (SEP, 0x20); a digit is a word character, itself with digits="keep", '0' with "class"."""
     out: list[tuple[str, int]] = []
     pending = False
     for ch in ref_decode(data):
@@ -109,12 +109,14 @@ def ref_units(data: bytes) -> list[tuple[str, int]]:
         if pending:
             out.append((SEP, 0x20))
             pending = False
-        out.append((WORD if cls == DIGIT else cls, ord("0") if cls == DIGIT else cp))
+        if cls == DIGIT:
+            cls, cp = WORD, (ord("0") if digits == "class" else cp)
+        out.append((cls, cp))
     return out
 
 
-def ref_normalize(data: bytes) -> str:
-    return "".join(chr(cp) for _, cp in ref_units(data))
+def ref_normalize(data: bytes, digits: str = "keep") -> str:
+    return "".join(chr(cp) for _, cp in ref_units(data, digits))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -134,14 +136,16 @@ MIXED = st.lists(
 ).map("".join)
 
 
-@given(st.one_of(st.text(max_size=60), MIXED))
-def test_normalize_matches_reference_on_text(text: str) -> None:
-    assert normalize(text) == ref_normalize(_utf8(text))
+@pytest.mark.parametrize("digits", DIGIT_MODES)
+@given(text=st.one_of(st.text(max_size=60), MIXED))
+def test_normalize_matches_reference_on_text(digits: str, text: str) -> None:
+    assert normalize(text, digits=digits) == ref_normalize(_utf8(text), digits)
 
 
-@given(st.binary(max_size=60))
-def test_normalize_matches_reference_on_arbitrary_bytes(data: bytes) -> None:
-    assert normalize(data) == ref_normalize(data)
+@pytest.mark.parametrize("digits", DIGIT_MODES)
+@given(data=st.binary(max_size=60))
+def test_normalize_matches_reference_on_arbitrary_bytes(digits: str, data: bytes) -> None:
+    assert normalize(data, digits=digits) == ref_normalize(data, digits)
 
 
 @pytest.mark.parametrize(
@@ -154,20 +158,32 @@ def test_normalize_matches_reference_on_arbitrary_bytes(data: bytes) -> None:
         ("ΣΟΦΟΣ σοφός", "σοφοσ σοφόσ"),
         ("ПРИВЕТ, мир", "привет мир"),
         ("TIẾNG VIỆT", "tiếng việt"),
-        ("ＡＢＣ１２３！", "abc000"),
-        ("Version 3.14 costs $42", "version 0 00 costs 00"),
-        ("٣ + ३ = ６", "0 0 0"),
         ("「你好」，世界。", "你好 世界"),
         ("東京タワー・スカイツリー", "東京タワー スカイツリー"),
         ("a—b…c", "a b c"),
         ("x\u200by\ufeffz", "x y z"),
         ("µ ß ſ", "μ ß s"),
-        ("2×3÷4", "0 0 0"),
         ("😀 emoji 👍🏽", "😀 emoji 👍🏽"),
     ],
 )
 def test_normalize_examples(text: str, expected: str) -> None:
-    assert normalize(text) == expected
+    for digits in DIGIT_MODES:
+        assert normalize(text, digits=digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "keep", "digit_class"),
+    [
+        ("ＡＢＣ１２３！", "abc123", "abc000"),
+        ("Version 3.14 costs $42", "version 3 14 costs 42", "version 0 00 costs 00"),
+        ("٣ + ३ = ６", "٣ ३ 6", "0 0 0"),
+        ("2×3÷4", "2 3 4", "0 0 0"),
+        ("x² 𝟗 ¼", "x² 𝟗 ¼", "x² 0 ¼"),  # superscripts and fractions are not Nd digits
+    ],
+)
+def test_normalize_digit_modes(text: str, keep: str, digit_class: str) -> None:
+    assert normalize(text) == normalize(text, digits="keep") == keep
+    assert normalize(text, digits="class") == digit_class
 
 
 @pytest.mark.parametrize(
@@ -261,21 +277,25 @@ def test_murmur3_reference_known_vectors() -> None:
     assert ref_murmur3_x64_128(b"hello") == (0xCBD8A7B341BD9B02, 0x5B1E906A48AE1D19)
 
 
-@given(st.lists(st.one_of(st.text(max_size=50).map(_utf8), st.binary(max_size=50), MIXED.map(_utf8)),
-                max_size=8))
-def test_exact_hashes_match_reference(docs: list[bytes]) -> None:
+@pytest.mark.parametrize("digits", DIGIT_MODES)
+@given(docs=st.lists(st.one_of(st.text(max_size=50).map(_utf8), st.binary(max_size=50),
+                               MIXED.map(_utf8)), max_size=8))
+def test_exact_hashes_match_reference(digits: str, docs: list[bytes]) -> None:
     data, offsets = _pack(docs)
-    got = exact_hashes(data, offsets)
+    got = exact_hashes(data, offsets, digits=digits)
     assert got.dtype == np.uint64 and got.shape == (len(docs), 2)
     for doc, (lo, hi) in zip(docs, got, strict=True):
-        assert (int(lo), int(hi)) == ref_murmur3_x64_128(ref_normalize(doc).encode("utf-8"))
+        assert (int(lo), int(hi)) == ref_murmur3_x64_128(ref_normalize(doc, digits).encode("utf-8"))
 
 
 def test_exact_hashes_equal_for_normalization_variants() -> None:
-    docs = [b"What is 2+2?  Four.", "WHAT IS 7+9 — FOUR!".encode(), b"what is 2 2 four", b"what is four"]
+    docs = [b"What is 2+2?  Four.", "WHAT IS 2+2 — FOUR!".encode(), b"what is 2 2 four",
+            b"what is four", b"What is 7+9? Four."]
     h = exact_hashes(*_pack(docs))
     assert (h[0] == h[1]).all() and (h[0] == h[2]).all()
-    assert not (h[0] == h[3]).all()
+    assert not (h[0] == h[3]).all() and not (h[0] == h[4]).all()
+    h = exact_hashes(*_pack(docs), digits="class")
+    assert (h[0] == h[4]).all()
 
 
 def test_exact_hashes_validate_offsets() -> None:

@@ -2,7 +2,7 @@
 real QA with planted paraphrase-like edits; the source of the defaults in docs/dedup-defaults.md.
 
     python tools/measure_near_dup_defaults.py [--corpus ../shared/corpora/qa_en.jsonl.zst]
-        [--items 2000] [--seed 0]
+        [--items 2000] [--seed 0] [--digits keep|class]
 
 Labeled set: ``--items`` random real QA items (question, newline, answer; templated
 ``generated`` items left out, since their templates make distinct items near-identical by design),
@@ -43,7 +43,7 @@ import numpy as np
 import zstandard
 
 from boostpack.lsh import band_keys, optimal_params, signature_similarity
-from boostpack.minhash import MinHasher, normalize
+from boostpack.minhash import DEFAULT_DIGITS, DIGIT_MODES, MinHasher, normalize
 
 CONFIGS = [("char", 3), ("char", 4), ("char", 5), ("char", 7), ("word", 1), ("word", 3), ("word", 5)]
 THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
@@ -53,7 +53,7 @@ NUM_PERM = 128
 SCREEN_MARGIN = 0.2
 
 
-def load_items(path: Path, count: int, rng: random.Random) -> list[str]:
+def load_items(path: Path, count: int, rng: random.Random, digits: str) -> list[str]:
     texts = []
     with open(path, "rb") as fh:
         reader = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8")
@@ -70,7 +70,7 @@ def load_items(path: Path, count: int, rng: random.Random) -> list[str]:
     # the negatives, where they would count as false positives although they are duplicates.
     chosen, prefixes = [], set()
     for text in texts:
-        prefix = normalize(text)[:60]
+        prefix = normalize(text, digits=digits)[:60]
         if prefix not in prefixes:
             prefixes.add(prefix)
             chosen.append(text)
@@ -135,9 +135,9 @@ def lsh_candidates(sigs: np.ndarray, threshold: float) -> set[tuple[int, int]]:
     return found
 
 
-def measure(shingle: str, ngram: int, docs: list[str], kinds: list[str]) -> list[dict]:
+def measure(shingle: str, ngram: int, docs: list[str], kinds: list[str], digits: str) -> list[dict]:
     n = len(kinds)
-    hasher = MinHasher(num_perm=NUM_PERM, ngram=ngram, shingle=shingle)
+    hasher = MinHasher(num_perm=NUM_PERM, ngram=ngram, shingle=shingle, digits=digits)
     sets = [np.unique(hasher.shingle_hashes(d)) for d in docs]
     sigs = hasher.signatures(docs)
     positives = {(i, n + i) for i in range(n)}
@@ -181,23 +181,25 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=default_corpus)
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--digits", choices=DIGIT_MODES, default=DEFAULT_DIGITS)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     started = time.perf_counter()
-    items = load_items(args.corpus, args.items, rng)
+    items = load_items(args.corpus, args.items, rng, args.digits)
     vocab = sorted({w.strip(string.punctuation).lower() for t in items for w in t.split()} - {""})
     vocab = [w for w in vocab if re.fullmatch(r"[a-z]{3,}", w)]
     kinds = [KINDS[i % len(KINDS)] for i in range(len(items))]
     edited = [edit(t, k, vocab, rng) for t, k in zip(items, kinds, strict=True)]
     docs = items + edited
     print(f"{len(items)} real QA items + {len(edited)} edited copies, "
-          f"{sum(len(t) < SHORT for t in items)} short (< {SHORT} chars); seed {args.seed}\n")
+          f"{sum(len(t) < SHORT for t in items)} short (< {SHORT} chars); seed {args.seed}; "
+          f"digits {args.digits!r}\n")
     cols = ["config", "t", "recall", "recall_short", *KINDS, "precision", "fp_rate",
             "lsh_recall", "lsh_precision", "ver_recall", "ver_precision"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for shingle, ngram in CONFIGS:
-        for row in measure(shingle, ngram, docs, kinds):
+        for row in measure(shingle, ngram, docs, kinds, args.digits):
             cells = [row["config"], f"{row['t']:.1f}"]
             cells += [f"{row[c]:.3f}" if c != "fp_rate" else f"{row[c]:.1e}" for c in cols[2:]]
             print("| " + " | ".join(cells) + " |", flush=True)

@@ -11,10 +11,12 @@ include "_status.pxi"
 
 
 cdef extern from "normalize.h":
+    int BP_DIGITS_KEEP
+    int BP_DIGITS_CLASS
     size_t BP_NORMALIZED_CAPACITY(size_t length)
-    int bp_normalize(const uint8_t *src, size_t length, uint8_t *dst, size_t cap,
+    int bp_normalize(const uint8_t *src, size_t length, int digits, uint8_t *dst, size_t cap,
                      size_t *out_len) nogil
-    int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n,
+    int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int digits,
                         uint64_t *out) nogil
 
 
@@ -23,10 +25,10 @@ cdef extern from "minhash.h":
     int BP_SHINGLE_CHAR
     int BP_SHINGLE_WORD
     int bp_shingle_hashes(const uint8_t *text, size_t length, int mode, size_t ngram,
-                          uint32_t *out, size_t cap, size_t *count) nogil
+                          int digits, uint32_t *out, size_t cap, size_t *count) nogil
     int bp_minhash_batch(const uint8_t *data, const uint64_t *offsets, size_t n,
                          const uint32_t *a, const uint32_t *b, size_t num_perm, int mode,
-                         size_t ngram, uint32_t *out) nogil
+                         size_t ngram, int digits, uint32_t *out) nogil
     int bp_band_keys(const uint32_t *sig, size_t n, size_t num_perm, size_t bands, size_t rows,
                      uint64_t seed, uint64_t *out) nogil
 
@@ -70,25 +72,36 @@ cdef int _mode(str shingle) except -1:
     raise ValueError(f"shingle must be 'char' or 'word', not {shingle!r}")
 
 
+cdef int _digits(str digits) except -1:
+    if digits == "keep":
+        return BP_DIGITS_KEEP
+    if digits == "class":
+        return BP_DIGITS_CLASS
+    raise ValueError(f"digits must be 'keep' or 'class', not {digits!r}")
+
+
 def _check_ngram(Py_ssize_t ngram):
     if not 1 <= ngram <= BP_MAX_NGRAM:
         raise ValueError(f"ngram must be in 1..{BP_MAX_NGRAM}, not {ngram}")
 
 
-def normalize_utf8(const uint8_t[::1] text) -> bytes:
+def normalize_utf8(const uint8_t[::1] text, str digits) -> bytes:
     """The normalized UTF-8 bytes of ``text`` (raw UTF-8 bytes, invalid sequences allowed)."""
+    cdef int dmode = _digits(digits)
     cdef size_t length = <size_t>text.shape[0], out_len = 0
     cdef bytearray dst = bytearray(BP_NORMALIZED_CAPACITY(length))
     cdef uint8_t[::1] out = dst
     cdef int status
     with nogil:
-        status = bp_normalize(_bytes_ptr(text), length, &out[0], <size_t>out.shape[0], &out_len)
+        status = bp_normalize(_bytes_ptr(text), length, dmode, &out[0], <size_t>out.shape[0],
+                              &out_len)
     check_status(status, "normalize")
     return bytes(dst[:out_len])
 
 
-def exact_hashes(const uint8_t[::1] data, const uint64_t[::1] offsets):
+def exact_hashes(const uint8_t[::1] data, const uint64_t[::1] offsets, str digits):
     """uint64[n, 2]: MurmurHash3_x64_128 (low, high) of each document's normalized text."""
+    cdef int dmode = _digits(digits)
     cdef size_t n = _check_offsets(data, offsets)
     result = np.empty((n, 2), dtype=np.uint64)
     cdef uint64_t[:, ::1] out = result
@@ -96,30 +109,32 @@ def exact_hashes(const uint8_t[::1] data, const uint64_t[::1] offsets):
     if n == 0:
         return result
     with nogil:
-        status = bp_exact_hashes(_bytes_ptr(data), &offsets[0], n, &out[0, 0])
+        status = bp_exact_hashes(_bytes_ptr(data), &offsets[0], n, dmode, &out[0, 0])
     check_status(status, "exact_hashes")
     return result
 
 
-def shingle_hashes(const uint8_t[::1] text, str shingle, Py_ssize_t ngram):
+def shingle_hashes(const uint8_t[::1] text, str shingle, Py_ssize_t ngram, str digits):
     """uint32[k]: the shingle hashes of one UTF-8 document, in text order, repeats kept."""
     cdef int mode = _mode(shingle)
+    cdef int dmode = _digits(digits)
     _check_ngram(ngram)
     cdef size_t length = <size_t>text.shape[0], count = 0
     result = np.empty(length if length > 0 else 1, dtype=np.uint32)
     cdef uint32_t[::1] out = result
     cdef int status
     with nogil:
-        status = bp_shingle_hashes(_bytes_ptr(text), length, mode, <size_t>ngram, &out[0],
+        status = bp_shingle_hashes(_bytes_ptr(text), length, mode, <size_t>ngram, dmode, &out[0],
                                    <size_t>out.shape[0], &count)
     check_status(status, "shingle_hashes")
     return result[:count].copy()
 
 
 def signatures(const uint8_t[::1] data, const uint64_t[::1] offsets, const uint32_t[::1] a,
-               const uint32_t[::1] b, str shingle, Py_ssize_t ngram):
+               const uint32_t[::1] b, str shingle, Py_ssize_t ngram, str digits):
     """uint32[n, num_perm]: MinHash signatures of the documents data[offsets[i]:offsets[i+1]]."""
     cdef int mode = _mode(shingle)
+    cdef int dmode = _digits(digits)
     _check_ngram(ngram)
     cdef size_t n = _check_offsets(data, offsets)
     cdef size_t num_perm = <size_t>a.shape[0]
@@ -132,7 +147,7 @@ def signatures(const uint8_t[::1] data, const uint64_t[::1] offsets, const uint3
     cdef int status
     with nogil:
         status = bp_minhash_batch(_bytes_ptr(data), &offsets[0], n, &a[0], &b[0], num_perm, mode,
-                                  <size_t>ngram, &out[0, 0])
+                                  <size_t>ngram, dmode, &out[0, 0])
     check_status(status, "signatures")
     return result
 
