@@ -53,8 +53,23 @@ def _print_records(s: dict[str, Any]) -> None:
 
 
 def _print_dataset(d: dict[str, Any]) -> None:
-    for key, value in d.items():
-        print(f"{key}: {_short(value, 200)}")
+    t, tok = d["totals"], d["tokenizer"]
+    print(f"{d['path']}: {d['format']}, {d['shards']} shard(s), {d['bytes'] / 1e6:,.1f} MB")
+    print(f"  {t['sequences']:,} sequences x {d['seq_len']} ({d['dtype']}), {t['tokens']:,} tokens, "
+          f"{t['documents']:,} documents ({d['documents_per_sequence']:.1f} pieces/sequence)")
+    print(f"  strategy {d['strategy']}, template {d['template']}: efficiency "
+          f"{d['packing_efficiency']:.2%}, {t['padding_tokens']:,} padding tokens, "
+          f"{t['split_documents']:,} documents split")
+    print(f"  tokenizer {os.path.basename(str(tok.get('path', '?')))} "
+          f"(sha256 {str(tok.get('sha256', '?'))[:12]}…, vocab {tok.get('vocab_size', '?')}, "
+          f"bos {tok.get('bos_id')}, eos {tok.get('eos_id')}, pad {tok.get('pad_id')})")
+    for ex in d["examples"]:
+        print(f"sequence {ex['sequence']}: {len(ex['pieces'])} document piece(s), "
+              f"{ex['padding']} padding")
+        for piece in ex["pieces"]:
+            content = piece.get("text", piece.get("ids"))
+            print(f"  [{piece['start']:>5}+{piece['length']:<5}] doc {piece['document']} "
+                  f"({piece['record_id']}): {_short(content, 90)}")
 
 
 def run(args: argparse.Namespace) -> int:
