@@ -16,7 +16,7 @@ _LAZY = {
     "ingest": "boostpack.ingestion",
     "read_records": "boostpack.readers",
     "MinHasher": "boostpack.minhash",
-    "dedup": "boostpack.dedup",
+    "dedup": "boostpack.deduplication",
     "pack": "boostpack.pack",
     "verify": "boostpack.shards",
     "PackedDataset": "boostpack.dataset",

@@ -1,0 +1,145 @@
+"""End-to-end ``boostpack dedup`` throughput and peak memory at 1 and 2 workers on real QA.
+
+    /work/venv/bin/python benchmarks/compare_dedup_e2e.py --mb 300 --files 8 --workers 1 2
+
+Builds (once, cached in ``--data-dir``) a corpus of ``--mb`` MB of JSONL from
+``../shared/corpora/qa_en.jsonl.zst``: the items with string question and answer, then copies of
+them under new ids, half verbatim and half with one word replaced, split into ``--files``
+files (parallelism is per input file). Each run is the real CLI in a subprocess; reported:
+wall time and MB/s, CPU seconds of the whole process tree and MB per CPU-second (the per-core
+figure, meaningful when the machine is shared), speedup over the first worker count, peak RSS
+of the process tree (sampled every 20 ms) and of its largest process, against the target
+``1 GB + 64 B/doc``. Targets (DESIGN.md §8): >= 100 MB/s per core, >= 1.8x on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import orjson
+import zstandard
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "qa_en.jsonl.zst"
+WORDS = ["value", "answer", "number", "given", "therefore", "model", "system", "result"]
+
+
+def build(data_dir: Path, mb: int, files: int) -> list[Path]:
+    """The benchmark inputs; rebuilt only when the size or file count changes."""
+    stamp = data_dir / f"built-{mb}mb-{files}files"
+    paths = [data_dir / f"part-{i:03d}.jsonl" for i in range(files)]
+    if stamp.exists():
+        return paths
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    with open(CORPUS, "rb") as f:
+        raw = zstandard.ZstdDecompressor().stream_reader(f).read()
+    base = [r for r in map(orjson.loads, filter(None, raw.split(b"\n")))
+            if isinstance(r.get("question"), str) and isinstance(r.get("answer"), str)]
+    rng = random.Random(0)
+    outs = [open(p, "wb") for p in paths]  # noqa: SIM115 - closed below
+    written, copy, n = 0, 0, 0
+    while written < mb * 1_000_000:
+        for r in base:
+            rec = dict(r)
+            if copy:
+                rec["id"] = f"{r['id']}#{copy}"
+                if rng.random() < 0.5:
+                    words = rec["answer"].split(" ")
+                    words[rng.randrange(len(words))] = rng.choice(WORDS)
+                    rec["answer"] = " ".join(words)
+            line = orjson.dumps(rec) + b"\n"
+            outs[n % files].write(line)
+            written += len(line)
+            n += 1
+            if written >= mb * 1_000_000:
+                break
+        copy += 1
+    for f in outs:
+        f.close()
+    stamp.write_text(f"{n} records\n")
+    return paths
+
+
+def tree_rss(pid: int) -> tuple[int, int]:
+    """(sum, max) resident bytes over ``pid`` and its descendants."""
+    total = largest = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                rss = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack += [int(c) for c in f.read().split()]
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+        total += rss
+        largest = max(largest, rss)
+    return total, largest
+
+
+def run(inputs: list[Path], out: Path, workers: int) -> dict[str, float]:
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "boostpack", "dedup", *map(str, inputs), "-o", str(out),
+           "--workers", str(workers), "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    peak = [0, 0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            total, largest = tree_rss(proc.pid)
+            peak[0], peak[1] = max(peak[0], total), max(peak[1], largest)
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    stdout, _ = proc.communicate()
+    wall = time.monotonic() - start
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"dedup failed with exit code {proc.returncode}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    report = json.loads(stdout)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "mb": report["input_bytes"] / 1e6, "docs": report["input"],
+            "rss_tree": peak[0], "rss_max": peak[1], **{f"t_{k}": v for k, v in report["timings"].items()},
+            "removed": report["removed"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mb", type=int, default=300)
+    ap.add_argument("--files", type=int, default=8)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--data-dir", type=Path, default=Path("/tmp/boostpack-bench-dedup"))
+    args = ap.parse_args()
+    inputs = build(args.data_dir / "data", args.mb, args.files)
+    results = {w: run(inputs, args.data_dir / f"out-{w}", w) for w in args.workers}
+    first = results[args.workers[0]]
+    print(f"{first['mb']:.0f} MB, {first['docs']:,} records in {len(inputs)} files; "
+          f"removed {first['removed']:,}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("workers  wall s  MB/s  CPU s  MB/CPU-s  speedup  read+sign  cluster  write  "
+          "peak RSS tree / largest (target)")
+    for w, r in results.items():
+        target = (1 << 30) + 64 * r["docs"]
+        print(f"{w:7d} {r['wall']:7.1f} {r['mb'] / r['wall']:5.1f} {r['cpu']:6.1f} "
+              f"{r['mb'] / r['cpu']:9.1f} {first['wall'] / r['wall']:7.2f}x "
+              f"{r['t_read_sign']:9.1f} {r['t_cluster']:8.1f} {r['t_write']:6.1f}  "
+              f"{r['rss_tree'] / 2**20:,.0f} / {r['rss_max'] / 2**20:,.0f} MiB ({target / 2**20:,.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""``boostpack dedup``: exact + near-duplicate removal and decontamination (``boostpack.dedup``)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from boostpack.commands.ingest import parse_mapping
+from boostpack.formats import FORMATS
+from boostpack.lsh import DEFAULT_THRESHOLD
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "dedup",
+        help="remove exact and near duplicates, and benchmark contamination",
+        description="Remove exact duplicates (normalized text), near duplicates (MinHash LSH, "
+        "verified by signature Jaccard) and records close to reference sets. Writes "
+        "OUTDIR/kept/*.jsonl.zst (original lines), removed/*.jsonl.zst (reason, dup_of, "
+        "similarity, original line), quarantine/*.jsonl and report.json (last). Rerunning an "
+        "interrupted run into the same OUTDIR resumes it.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories to dedup")
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")
+    p.add_argument("--threshold", type=float, help="Jaccard similarity of a near duplicate "
+                   f"(default {DEFAULT_THRESHOLD}, measured on real QA)")
+    p.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default 128)")
+    p.add_argument("--shingle", choices=("word", "char"), help="shingle unit (default char)")
+    p.add_argument("--ngram", type=int, help="shingle length in units (default 5)")
+    p.add_argument("--seed", type=int, default=1, help="MinHash seed (default 1)")
+    p.add_argument("--digits", choices=("keep", "class"),
+                   help="digits in normalized text: kept (default) or all mapped to 0")
+    p.add_argument("--bands", type=int, help="LSH bands (default: optimal for threshold)")
+    p.add_argument("--rows", type=int, help="LSH rows per band (with --bands)")
+    p.add_argument("--fields", default="question,answer",
+                   help="record fields whose text is compared (default question,answer)")
+    p.add_argument("--against", nargs="+", action="extend", default=[], metavar="REF",
+                   help="reference files (e.g. benchmark test sets): inputs near them are removed")
+    p.add_argument("--decontam-ngram", type=int, metavar="N",
+                   help="also remove inputs sharing a word N-gram with a reference (e.g. 13)")
+    p.add_argument("--decontam-min-overlap", type=float, metavar="FRACTION",
+                   help="with --decontam-ngram: need this share of the input's n-grams, not one")
+    keep = p.add_mutually_exclusive_group()
+    keep.add_argument("--keep", choices=("first", "longest"),
+                      help="which duplicate to keep (default first in input order)")
+    keep.add_argument("--keep-max", metavar="FIELD",
+                      help="keep the duplicate with the largest numeric FIELD (ties: first)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="union every LSH candidate pair without checking its signature Jaccard")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--memory", default="4G", help="memory budget of the clustering phase (4G)")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
+                   help="input format (default: detected per file)")
+    p.add_argument("--map", dest="mapping", type=parse_mapping, metavar="NAME=FIELD,...",
+                   help="take canonical fields from other input fields, e.g. question=prompt")
+    p.add_argument("--strict", action="store_true", help="fail on the first bad line")
+    p.add_argument("--json", action="store_true", help="print report.json to stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from boostpack.console import emit_json
+    from boostpack.deduplication import dedup
+
+    report = dedup(
+        args.inputs, args.output, threshold=args.threshold, num_perm=args.num_perm,
+        shingle=args.shingle, ngram=args.ngram, seed=args.seed, digits=args.digits, bands=args.bands, rows=args.rows,
+        fields=args.fields, against=args.against, keep=args.keep or "first", keep_max=args.keep_max,
+        verify=not args.no_verify, decontam_ngram=args.decontam_ngram,
+        decontam_min_overlap=args.decontam_min_overlap, workers=args.workers,
+        memory=args.memory, fmt=args.fmt, mapping=args.mapping, strict=args.strict,
+    )
+    if args.json:
+        emit_json(report)
+    return 0
