@@ -91,6 +91,26 @@ def test_demo_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert results["ingest"]["records"] == 3100 and results["ingest"]["quarantined"] == 7
     assert "ingest: 3,108 lines" in captured.err
     assert (tmp_path / "ingested" / "report.json").is_file()
+    d = results["dedup"]
+    assert d["input"] == 3100 == d["kept"] + d["removed"] + d["quarantined"]
+    assert d["removed"] == sum(d["reasons"].values())
+    for name in ("qa", "general"):
+        p = results["pack"][name]
+        assert p["documents"] == p["records"] - p["empty_records"]
+        assert 0.85 < p["packing_efficiency"] <= 1.0
+    assert results["pack"]["qa"]["documents"] == d["kept"]
+    load = results["load"]
+    assert load["resume_identical"] is True
+    assert abs(load["realized_share"][0] - 0.7) <= 0.001
+
+
+def test_demo_prints_its_summary_on_stdout(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["demo", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for stage in ("sample:", "ingest:", "dedup:", "pack:", "load:"):
+        assert stage in out
+    assert "identical next sample: True" in out
 
 
 def test_entry_point_exit_codes(tmp_path: Path) -> None:
