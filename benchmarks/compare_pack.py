@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from boostpack.pack import BATCH_LINES, pack, pack_batches
+from boostpack.packer import BATCH_LINES, pack, pack_batches
 from boostpack.packing import DEFAULT_WINDOW, fill, frame_documents, plan
 from boostpack.readers import Batch, read_batches
 from boostpack.render import renderer

@@ -25,3 +25,14 @@ def test_lazy_api_names_resolve_or_fail_cleanly():
     with pytest.raises(AttributeError):
         boostpack.no_such_name  # noqa: B018
     assert "dedup" in dir(boostpack)
+
+
+def test_public_functions_survive_submodule_imports():
+    """``import boostpack.<module>`` binds the package attribute to the module, so no public
+    function may share its name with the module that defines it."""
+    import importlib
+    import types
+
+    for name, module in boostpack._LAZY.items():
+        importlib.import_module(module)
+        assert not isinstance(getattr(boostpack, name), types.ModuleType), name

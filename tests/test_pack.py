@@ -15,7 +15,7 @@ import pytest
 
 from boostpack import cli
 from boostpack.errors import CorruptData, InvalidInput
-from boostpack.pack import pack
+from boostpack.packer import pack
 from boostpack.readers import read_batches
 from boostpack.render import renderer
 from boostpack.shards import ShardWriter, describe, open_shards, verify

@@ -17,7 +17,7 @@ _LAZY = {
     "read_records": "boostpack.readers",
     "MinHasher": "boostpack.minhash",
     "dedup": "boostpack.deduplication",
-    "pack": "boostpack.pack",
+    "pack": "boostpack.packer",
     "verify": "boostpack.shards",
     "PackedDataset": "boostpack.dataset",
     "ShuffledSampler": "boostpack.sampler",

@@ -117,7 +117,7 @@ def _train_tokenizer(demo: DemoRun) -> Path:
 
 
 def _pack(demo: DemoRun) -> dict[str, Any]:
-    from boostpack.pack import pack
+    from boostpack.packer import pack
     from boostpack.shards import verify
 
     trained = demo.tokenizer is None

@@ -30,7 +30,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from boostpack.errors import InvalidInput
-from boostpack.records import OPTIONAL_FIELDS, RecordError, finish_record
+from boostpack.records import (
+    CANONICAL_FIELDS,
+    OPTIONAL_FIELDS,
+    THINK_OPEN,
+    RecordError,
+    finish_record,
+    first_reference_answer,
+    optional_value,
+    record_id,
+)
 
 FORMATS = ("auto", "qa", "chat", "openai_batch", "alpaca", "text")
 
@@ -145,7 +154,8 @@ def _convert_flat(obj: dict[str, Any], mapping: Mapping[str, str]) -> dict[str, 
 
 
 def _convert_flat_plain(obj: dict[str, Any]) -> dict[str, Any]:
-    """``_convert_flat`` without a mapping, inlined: this runs once per line of most inputs."""
+    """``_convert_flat`` without a mapping, inlined: what ``_flat_plain_converter`` falls back
+    to for any line off its fast path, and its reference in the tests."""
     values: dict[str, Any] = {}
     consumed: set[str] = set()
     if "id" in obj:
@@ -173,6 +183,122 @@ def _convert_flat_plain(obj: dict[str, Any]) -> dict[str, Any]:
                 values[name] = obj[alias]
                 consumed.add(alias)
     return finish_record(values, {k: v for k, v in obj.items() if k not in consumed})
+
+
+_CANONICAL_SET = frozenset(CANONICAL_FIELDS)
+# Distinct key tuples remembered per converter. Generator output repeats one or a few key
+# layouts; a file whose every line has new keys stops caching here and takes the generic path.
+_MAX_PLANS = 256
+
+
+class _FlatPlan:
+    """What ``_convert_flat_plain`` does with one key layout, worked out once: the source keys
+    of id/question/answer (or text), the optional fields in output order, the extras with their
+    output names. Only for layouts where no extra's output name can collide (then the
+    ``orig_`` renaming of ``finish_record`` is fixed by the keys alone)."""
+
+    __slots__ = ("answer", "extras", "id", "optional", "question", "text")
+
+    def __init__(self, id_key: str | None, question: str | None, answer: str | None,
+                 text: str | None, optional: tuple[tuple[str, str], ...],
+                 extras: tuple[tuple[str, str], ...]) -> None:
+        self.id, self.question, self.answer, self.text = id_key, question, answer, text
+        self.optional, self.extras = optional, extras
+
+
+def _flat_plan(keys: tuple[str, ...]) -> _FlatPlan | None:
+    """The plan for objects with exactly ``keys`` (in order), or None when the layout needs the
+    generic path (QA with only one side, nothing to convert, or a possible name collision)."""
+    present = set(keys)
+    question = next((a for a in _QUESTION_ALIASES if a in present), None)
+    answer = next((a for a in _ANSWER_ALIASES if a in present), None)
+    text = None
+    if question is None and answer is None:
+        if "text" not in present:
+            return None
+        text = "text"
+    elif question is None or answer is None:
+        return None  # the generic path raises missing_field for the absent side
+    id_key = "id" if "id" in present else None
+    chosen: dict[str, str] = {}
+    for alias in sorted(_OPTIONAL_ALIAS_KEYS.intersection(present), key=_OPTIONAL_BY_ALIAS.get):
+        chosen.setdefault(_OPTIONAL_BY_ALIAS[alias][1], alias)
+    optional = tuple((name, chosen[name]) for name in OPTIONAL_FIELDS if name in chosen)
+    consumed = {k for k in (id_key, question, answer, text) if k is not None}
+    consumed.update(chosen.values())
+    taken = {"id", "question", "answer", "text", "answers", *chosen}
+    extras = []
+    for key in keys:
+        if key in consumed:
+            continue
+        out = "orig_" + key if key in _CANONICAL_SET else key
+        if out in taken:  # finish_record's renaming loop would depend on the values
+            return None
+        taken.add(out)
+        extras.append((key, out))
+    return _FlatPlan(id_key, question, answer, text, optional, tuple(extras))
+
+
+def _flat_plain_converter() -> Converter:
+    """``_convert_flat_plain`` with a plan per key layout (``_FlatPlan``): the common line
+    (string fields, no ``<think>``, no conversion error) is built in one pass without the
+    intermediate dicts; any other line takes ``_convert_flat_plain``, which gives the same
+    record or the same error. Measured on qa_en (73k lines): 3.6 -> 1.5 µs per line, next to
+    ~3 µs for orjson's parse of the line."""
+    plans: dict[tuple[str, ...], _FlatPlan | None] = {}
+
+    def convert(obj: dict[str, Any]) -> dict[str, Any]:
+        keys = tuple(obj)
+        plan = plans.get(keys)
+        if plan is None:
+            if keys in plans or len(plans) >= _MAX_PLANS:
+                return _convert_flat_plain(obj)
+            plan = plans[keys] = _flat_plan(keys)
+            if plan is None:
+                return _convert_flat_plain(obj)
+        rid = obj[plan.id] if plan.id is not None else None
+        if rid is None:
+            rid = ""
+        elif type(rid) is not str or not rid:
+            return _convert_flat_plain(obj)
+        references = None
+        if plan.text is None:
+            question, answer = obj[plan.question], obj[plan.answer]
+            if type(question) is not str or not question or question.isspace():
+                return _convert_flat_plain(obj)
+            if type(answer) is list:
+                references = answer
+                try:
+                    answer = first_reference_answer(references)
+                except RecordError:
+                    return _convert_flat_plain(obj)
+            elif type(answer) is not str or not answer or answer.isspace():
+                return _convert_flat_plain(obj)
+            if answer.startswith(THINK_OPEN) or (
+                    answer[:1].isspace() and answer.lstrip().startswith(THINK_OPEN)):
+                return _convert_flat_plain(obj)
+            out = {"id": rid, "question": question, "answer": answer}
+        else:
+            text = obj[plan.text]
+            if type(text) is not str or not text or text.isspace():
+                return _convert_flat_plain(obj)
+            out = {"id": rid, "text": text}
+        for name, alias in plan.optional:
+            value = obj[alias]
+            if value is not None:
+                try:
+                    out[name] = optional_value(name, value)
+                except RecordError:
+                    return _convert_flat_plain(obj)
+        if references is not None:
+            out["answers"] = references
+        for key, name in plan.extras:
+            out[name] = obj[key]
+        if not rid:
+            out["id"] = record_id(out)
+        return out
+
+    return convert
 
 
 def _content_text(content: Any, what: str) -> str:
@@ -431,7 +557,7 @@ def converter(fmt: str, mapping: Mapping[str, str] | None,
     """
     m: Mapping[str, str] = mapping or {}
     if fmt in ("qa", "text"):
-        return (lambda obj: _convert_flat(obj, m)) if m else _convert_flat_plain
+        return (lambda obj: _convert_flat(obj, m)) if m else _flat_plain_converter()
     if fmt == "chat":
         return lambda obj: _convert_chat(obj, m)
     if fmt == "alpaca":

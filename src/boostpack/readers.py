@@ -5,8 +5,8 @@ quarantine entry (file, 1-based line, byte offset in the decompressed stream, re
 one counted blank line, so ``lines_read == len(records) + len(quarantined) + empty`` per batch.
 A corrupt or truncated compressed stream keeps every complete line before the damage; the rest
 (the partial last line, possibly empty) is ONE quarantine entry, ``truncated_stream`` or
-``corrupt_stream``. Memory is bounded by ``batch_lines`` and the decompression chunk (1 MiB),
-plus the longest line.
+``corrupt_stream``. Memory is bounded by ``batch_lines`` and the decompression chunk (1 MiB;
+with ``read_ahead``, 8 chunks), plus the longest line.
 
 Reason codes: ``invalid_utf8``, ``invalid_json``, ``not_an_object``, ``unknown_format``,
 ``missing_field:<f>``, ``wrong_type:<f>``, ``empty_field:<f>``, ``unclosed_think``,
@@ -15,9 +15,12 @@ Reason codes: ``invalid_utf8``, ``invalid_json``, ``not_an_object``, ``unknown_f
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
+import threading
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,7 +140,7 @@ class Batch:
 
 
 class _StreamBroken(Exception):
-    """A compressed stream that cannot be read past some point; ``_lines`` fills in where."""
+    """A compressed stream that cannot be read past some point; ``_line_runs`` fills in where."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(reason)
@@ -146,7 +149,7 @@ class _StreamBroken(Exception):
         self.partial = b""  # that line's bytes, as far as they could be read
 
 
-def _plain_chunks(path: str) -> Iterator[bytes]:
+def _plain_chunks(path: str) -> Generator[bytes, None, None]:
     with open(path, "rb") as f:
         while chunk := f.read(_CHUNK):
             yield chunk
@@ -165,7 +168,7 @@ def _salvage(dobj: Any, data: bytes, piece: int = 256) -> Iterator[bytes]:
             return
 
 
-def _gzip_chunks(path: str) -> Iterator[bytes]:
+def _gzip_chunks(path: str) -> Generator[bytes, None, None]:
     # zlib directly, not gzip.open: GzipFile.read() drops everything it decoded in a call that
     # then fails, so the readable part of a corrupt member would be lost.
     dobj = zlib.decompressobj(wbits=31)  # 31: expect a gzip header and trailer
@@ -198,7 +201,7 @@ def _gzip_chunks(path: str) -> Iterator[bytes]:
         raise _StreamBroken("truncated_stream", "gzip member ends before its trailer")
 
 
-def _zstd_chunks(path: str) -> Iterator[bytes]:
+def _zstd_chunks(path: str) -> Generator[bytes, None, None]:
     # decompressobj, not stream_reader: stream_reader ends silently on a truncated frame, while
     # here a frame that was fed bytes but never reached its end is detectable.
     dctx = zstandard.ZstdDecompressor()
@@ -224,7 +227,48 @@ def _zstd_chunks(path: str) -> Iterator[bytes]:
         raise _StreamBroken("truncated_stream", "zstd frame ends before its end marker")
 
 
-def _chunks(path: str) -> Iterator[bytes]:
+_READ_AHEAD = 8  # decompressed chunks a read-ahead thread may hold
+
+
+def _read_ahead(chunks: Generator[bytes, None, None]) -> Iterator[bytes]:
+    """``chunks`` produced on a background thread, in order, errors included (a _StreamBroken
+    arrives after the chunks before it). zstd, zlib and file reads release the GIL, so
+    decompression overlaps the caller's parsing: qa_en's decompression is ~0.08 s of the
+    ~0.45 s its reading takes on one thread."""
+    slots: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(_READ_AHEAD)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                slots.put((chunk, None))
+                if stop.is_set():
+                    return
+            slots.put((None, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            slots.put((None, exc))
+        finally:
+            chunks.close()
+
+    thread = threading.Thread(target=produce, name="boostpack-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            chunk, error = slots.get()
+            if error is not None:
+                raise error
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                slots.get(timeout=0.01)
+        thread.join()
+
+
+def _chunks(path: str) -> Generator[bytes, None, None]:
     name = path.lower()
     if name.endswith(".zst"):
         return _zstd_chunks(path)
@@ -233,8 +277,10 @@ def _chunks(path: str) -> Iterator[bytes]:
     return _plain_chunks(path)
 
 
-def _lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
-    """(offset, line without "\\n") for each physical line; a final unterminated line counts.
+def _line_runs(chunks: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
+    """(offset of the first, lines without "\\n") per decompressed chunk: every physical line
+    once, in order; a final unterminated line counts. Lines come in lists: one generator step
+    per chunk, not per line (splitting qa_en: 0.42 -> 0.35 µs per line).
 
     On a broken stream, raises _StreamBroken after the complete lines, with the partial last
     line's offset and bytes attached as ``.offset`` / ``.partial``.
@@ -247,25 +293,21 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
             if len(parts) == 1:
                 pending.append(chunk)
                 continue
-            first = parts[0]
             if pending:
-                pending.append(first)
-                first = b"".join(pending)
+                pending.append(parts[0])
+                parts[0] = b"".join(pending)
                 pending = []
-            yield offset, first
-            offset += len(first) + 1
-            for i in range(1, len(parts) - 1):
-                line = parts[i]
-                yield offset, line
-                offset += len(line) + 1
-            if parts[-1]:
-                pending.append(parts[-1])
+            tail = parts.pop()
+            yield offset, parts
+            offset += sum(map(len, parts)) + len(parts)
+            if tail:
+                pending.append(tail)
     except _StreamBroken as exc:
         exc.offset = offset
         exc.partial = b"".join(pending)
         raise
     if pending:
-        yield offset, b"".join(pending)
+        yield offset, [b"".join(pending)]
 
 
 def _parse_reason(line: bytes) -> str:
@@ -292,6 +334,19 @@ class _Classifier:
         batch.quarantined.append(QuarantineEntry(
             self.file, line_no, offset, reason, raw.decode("utf-8", "surrogateescape"), detail))
 
+    def reject(self, batch: Batch, line_no: int, offset: int, exc: RecordError,
+               raw: bytes) -> None:
+        """Quarantine a line its converter refused."""
+        detail = exc.detail if isinstance(exc, BatchError) else ""
+        self.quarantine(batch, line_no, offset, exc.reason, raw, detail)
+
+    def unparsed(self, batch: Batch, line_no: int, offset: int, line: bytes) -> None:
+        """A line that is not JSON: blank (counted) or quarantined."""
+        if not line or line.isspace():
+            batch.empty += 1
+        else:
+            self.quarantine(batch, line_no, offset, _parse_reason(line), line)
+
     def add(self, batch: Batch, line_no: int, offset: int, obj: Any, raw: bytes) -> None:
         if not isinstance(obj, dict):
             self.quarantine(batch, line_no, offset, "not_an_object", raw)
@@ -306,50 +361,70 @@ class _Classifier:
             convert = self.convert = converter(fmt, self.options.mapping, self.options.requests)
         try:
             record = convert(obj)
-        except BatchError as exc:
-            self.quarantine(batch, line_no, offset, exc.reason, raw, exc.detail)
-            return
         except RecordError as exc:
-            self.quarantine(batch, line_no, offset, exc.reason, raw)
+            self.reject(batch, line_no, offset, exc, raw)
             return
         batch.records.append(record)
         batch.raw.append(raw)
         batch.lines.append(line_no)
 
 
-def _read_jsonl(path: str, options: ReadOptions, batch_lines: int) -> Iterator[Batch]:
+def _read_jsonl(path: str, options: ReadOptions, batch_lines: int,
+                read_ahead: bool) -> Iterator[Batch]:
     cls = _Classifier(path, options)
     batch = Batch(path, format=cls.fmt)
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
     line_no = 0
+    offset = batch_start = 0  # stream offsets of the current line and of the batch's first
     try:
-        for offset, line in _lines(_chunks(path)):
-            line_no += 1
-            batch.bytes_read += len(line) + 1
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            if line_no == 1 and line.startswith(_BOM):
-                line = line[3:]
-                offset += 3  # offsets point at the bytes that ``raw`` holds
-            if not line or line.isspace():
-                batch.empty += 1
-            else:
-                try:
-                    obj = loads(line)
-                except decode_error:
-                    cls.quarantine(batch, line_no, offset, _parse_reason(line), line)
-                else:
-                    cls.add(batch, line_no, offset, obj, line)
-            batch.lines_read += 1
-            if batch.lines_read >= batch_lines:
-                yield batch
-                batch = Batch(path, format=cls.fmt)
+        chunks = _read_ahead(_chunks(path)) if read_ahead else _chunks(path)
+        for offset, run in _line_runs(chunks):
+            i = 0
+            while i < len(run):
+                take = min(len(run) - i, batch_lines - batch.lines_read)
+                # The per-line loop, inlined: this is where reading spends its Python time.
+                convert = cls.convert
+                records, raws, numbers = batch.records, batch.raw, batch.lines
+                for line in run[i:i + take]:
+                    line_no += 1
+                    at, size = offset, len(line) + 1
+                    offset += size
+                    if line.endswith(b"\r"):
+                        line = line[:-1]
+                    if line_no == 1 and line.startswith(_BOM):
+                        line = line[3:]
+                        at += 3  # offsets point at the bytes that ``raw`` holds
+                    try:
+                        obj = loads(line)
+                    except decode_error:
+                        cls.unparsed(batch, line_no, at, line)
+                        continue
+                    if convert is None or type(obj) is not dict:
+                        cls.add(batch, line_no, at, obj, line)  # detects the format
+                        convert = cls.convert
+                        continue
+                    try:
+                        record = convert(obj)
+                    except RecordError as exc:
+                        cls.reject(batch, line_no, at, exc, line)
+                        continue
+                    records.append(record)
+                    raws.append(line)
+                    numbers.append(line_no)
+                batch.lines_read += take
+                i += take
+                if batch.lines_read >= batch_lines:
+                    batch.bytes_read = offset - batch_start
+                    yield batch
+                    batch = Batch(path, format=cls.fmt)
+                    batch_start = offset
     except _StreamBroken as exc:
         line_no += 1
         cls.quarantine(batch, line_no, exc.offset, exc.reason, exc.partial, exc.detail)
         batch.lines_read += 1
-        batch.bytes_read += len(exc.partial)
+        offset = exc.offset + len(exc.partial)  # a partial line has no terminator
     if batch.lines_read:
+        batch.bytes_read = offset - batch_start
         yield batch
 
 
@@ -385,8 +460,13 @@ def _read_parquet(path: str, options: ReadOptions, batch_lines: int) -> Iterator
 
 
 def read_batches(path: str | os.PathLike[str], options: ReadOptions = ReadOptions(),
-                 batch_lines: int = 8192) -> Iterator[Batch]:
-    """Stream one file as batches of up to ``batch_lines`` physical lines (Parquet: rows)."""
+                 batch_lines: int = 8192, *, read_ahead: bool = False) -> Iterator[Batch]:
+    """Stream one file as batches of up to ``batch_lines`` physical lines (Parquet: rows).
+
+    ``read_ahead``: read and decompress JSONL on a background thread (up to 8 chunks ahead),
+    for a caller whose own thread is the bottleneck and who has a core to spare; the batches
+    are the same either way.
+    """
     if batch_lines < 1:
         raise InvalidInput(f"batch_lines must be >= 1, got {batch_lines}")
     name = os.fspath(path)
@@ -394,7 +474,7 @@ def read_batches(path: str | os.PathLike[str], options: ReadOptions = ReadOption
         raise InvalidInput(f"{name}: not a file")
     if name.lower().endswith(".parquet"):
         return _read_parquet(name, options, batch_lines)
-    return _read_jsonl(name, options, batch_lines)
+    return _read_jsonl(name, options, batch_lines, read_ahead)
 
 
 def expand_inputs(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[str]:
@@ -434,11 +514,12 @@ def read_records(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]
 
 def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """The JSON objects of a JSONL file, unconverted; unparsable lines are skipped."""
-    for _, line in _lines(_chunks(os.fspath(path))):
-        try:
-            obj = orjson.loads(line.lstrip(_BOM))
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(obj, dict):
-            yield obj
+    for _, run in _line_runs(_chunks(os.fspath(path))):
+        for line in run:
+            try:
+                obj = orjson.loads(line.lstrip(_BOM))
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                yield obj
 

@@ -39,7 +39,7 @@ _OPTIONAL_SET = frozenset(OPTIONAL_FIELDS)
 _STR_FIELDS = frozenset(("reasoning", "language", "system"))
 _TEXT_FIELDS = ("text",)
 
-_THINK_OPEN = "<think>"
+THINK_OPEN = "<think>"
 _THINK_CLOSE = "</think>"
 # "STEM/Physics/Optics", "STEM > Physics > Optics" and "STEM → Physics" are all seen in
 # synthesized-data taxonomies; "::" shows up in hierarchical labels exported from spreadsheets.
@@ -90,12 +90,12 @@ def split_think(answer: str) -> tuple[str | None, str]:
     that is a generation cut off inside its reasoning, with no answer to train on.
     """
     stripped = answer.lstrip()
-    if not stripped.startswith(_THINK_OPEN):
+    if not stripped.startswith(THINK_OPEN):
         return None, answer
     end = stripped.find(_THINK_CLOSE)
     if end < 0:
         raise RecordError("unclosed_think")
-    reasoning = stripped[len(_THINK_OPEN):end].strip()
+    reasoning = stripped[len(THINK_OPEN):end].strip()
     return reasoning, stripped[end + len(_THINK_CLOSE):].lstrip()
 
 
@@ -129,6 +129,18 @@ def _as_id(value: Any) -> str:
     raise RecordError("wrong_type:id")
 
 
+def optional_value(name: str, value: Any) -> Any:
+    """The canonical value of optional field ``name`` (not None): a discipline path split, a
+    difficulty as int, a string field checked; RecordError(``wrong_type:<name>``) otherwise."""
+    if name == "discipline":
+        return split_discipline(value)
+    if name == "difficulty":
+        return _as_difficulty(value)
+    if name in _STR_FIELDS and type(value) is not str:
+        raise RecordError(f"wrong_type:{name}")
+    return value
+
+
 def first_reference_answer(answers: list[Any]) -> str:
     """The first non-empty string of a reference-answer list (nested one level, as DROP's)."""
     for item in answers:
@@ -147,7 +159,8 @@ def finish_record(fields: dict[str, Any], extras: dict[str, Any]) -> dict[str, A
     ``extras`` the input's other top-level fields. Key order is fixed (id, question, answer, text,
     optional fields, extras in input order) so output bytes are deterministic.
     """
-    # Hot path (once per input line): no per-field helper calls, no string copies.
+    # Hot path (once per input line of the generic readers): no helper calls for the required
+    # fields, no string copies.
     is_qa = "question" in fields or "answer" in fields
     required = QA_FIELDS if is_qa else _TEXT_FIELDS
     references = None
@@ -159,8 +172,8 @@ def finish_record(fields: dict[str, Any], extras: dict[str, Any]) -> dict[str, A
         if type(value) is not str:
             raise RecordError(f"missing_field:{name}" if value is None else f"wrong_type:{name}")
     answer: str = fields["answer"] if is_qa else ""
-    if is_qa and fields.get("reasoning") is None and (answer.startswith(_THINK_OPEN) or (
-            answer[:1].isspace() and answer.lstrip().startswith(_THINK_OPEN))):
+    if is_qa and fields.get("reasoning") is None and (answer.startswith(THINK_OPEN) or (
+            answer[:1].isspace() and answer.lstrip().startswith(THINK_OPEN))):
         reasoning, answer = split_think(answer)
         if reasoning is not None:
             fields["answer"] = answer
@@ -175,15 +188,8 @@ def finish_record(fields: dict[str, Any], extras: dict[str, Any]) -> dict[str, A
     if not _OPTIONAL_SET.isdisjoint(fields):
         for name in OPTIONAL_FIELDS:
             value = fields.get(name)
-            if value is None:
-                continue
-            if name == "discipline":
-                value = split_discipline(value)
-            elif name == "difficulty":
-                value = _as_difficulty(value)
-            elif name in _STR_FIELDS and type(value) is not str:
-                raise RecordError(f"wrong_type:{name}")
-            out[name] = value
+            if value is not None:
+                out[name] = optional_value(name, value)
     if references is not None:
         out["answers"] = references
     for key, value in extras.items():

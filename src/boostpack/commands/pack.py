@@ -57,7 +57,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from boostpack.console import emit_json, log
-    from boostpack.pack import pack
+    from boostpack.packer import pack
 
     summary = pack(
         args.inputs, args.output, tokenizer=args.tokenizer, seq_len=args.seq_len,
