@@ -136,7 +136,8 @@ def test_empty_renders_are_counted_not_packed(inputs: list[Path], tmp_path: Path
 
 
 def _files(path: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))
+            if p.is_file()}
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -300,3 +301,21 @@ def test_reader_options_pass_through(tmp_path: Path, llama3_tokenizer_path: Path
         pack(src, tmp_path / "strict", tokenizer=llama3_tokenizer_path, strict=True,
              mapping={"question": "prompt", "answer": "response"}, tokenizer_engine="giga")
     assert not (tmp_path / "strict" / "manifest.json").exists()  # ... and leaves no dataset
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_unreadable_lines_are_quarantined_not_lost(tmp_path, llama3_tokenizer_path, workers):
+    good = '{"question": "What is 2+2?", "answer": "4"}\n'
+    (tmp_path / "a.jsonl").write_bytes((good + '{"question": 1, "answer": "x"}\n').encode())
+    (tmp_path / "b.jsonl").write_bytes(b'not json\n' + good.encode() + b'\xff\xfe\n')
+    summary = pack([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], tmp_path / "out",
+                   tokenizer=llama3_tokenizer_path, seq_len=64, workers=workers, progress=False)
+    assert summary["records"] == 2 and summary["quarantined_records"] == 3
+    assert summary["quarantined_by_reason"] == {"invalid_json": 1, "invalid_utf8": 1,
+                                                "wrong_type:question": 1}
+    entries = [json.loads(line) for p in sorted((tmp_path / "out" / "quarantine").glob("*.jsonl"))
+               for line in p.read_text().splitlines()]
+    assert [(Path(e["file"]).name, e["line"], e["reason"]) for e in entries] == [
+        ("a.jsonl", 2, "wrong_type:question"), ("b.jsonl", 1, "invalid_json"),
+        ("b.jsonl", 3, "invalid_utf8")]
+    verify(tmp_path / "out")

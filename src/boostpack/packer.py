@@ -27,7 +27,7 @@ import re
 import shutil
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,12 +35,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from boostpack import shards
 from boostpack.atomic import TMP_PREFIX
 from boostpack.console import Progress, log
 from boostpack.errors import InvalidInput
 from boostpack.executor import run_tasks
+from boostpack.ingestion import QUARANTINE_DIR
+from boostpack.ingestion import ShardWriter as QuarantineWriter
 from boostpack.packing import DEFAULT_WINDOW, STRATEGIES, Packer, Strategy, frame_documents
 from boostpack.readers import Batch, ReadOptions, expand_inputs, read_batches
 from boostpack.render import TEMPLATES, ChatTemplate, renderer
@@ -67,7 +70,8 @@ _IN_FLIGHT = 6
 _SAMPLE_DOCS = 512
 _SAMPLE_BYTES = 1 << 16
 _SPOOL_DOCS = 65536  # documents per chunk when packing a spool: bounds the main's memory
-_OWN_FILE = re.compile(r"^(shard-\d{5}\.(tokens|index)|documents\.(offsets|ids))$")
+_OWN_FILE = re.compile(r"^(shard-\d{5}\.(tokens|index)|documents\.(offsets|ids)|quarantine)$")
+_QUARANTINE_SHARD_BYTES = 256 << 20
 
 
 class _GCThreshold:
@@ -206,10 +210,25 @@ class _Output:
                                          sequences_per_shard=cfg.per_shard)
         self.counts = {"records": 0, "empty_records": 0, "quarantined_records": 0,
                        "input_bytes": 0}
+        # Lines pack cannot read go where ingest and dedup put theirs, so none is lost unseen.
+        self.quarantine = QuarantineWriter(out / QUARANTINE_DIR, ".jsonl",
+                                           _QUARANTINE_SHARD_BYTES, compress=False)
+        self.quarantine_reasons: Counter[str] = Counter()
         self.sources: list[dict[str, Any]] = []
         self.source_documents: dict[int, int] = {}
         self.split_documents = 0
         self.engine: str | None = None
+
+    def add_quarantined(self, lines: Iterable[bytes]) -> None:
+        """Write quarantine entries (JSON lines, as ``QuarantineEntry.to_json``) in input order."""
+        for line in lines:
+            self.quarantine_reasons[orjson.loads(line)["reason"]] += 1
+            self.quarantine.write(line)
+
+    def abort(self) -> None:
+        """Drop the open temp files after an error (nothing half-written stays)."""
+        self.writer.abort()
+        self.quarantine.abort()
 
     def add(self, flat: np.ndarray, offsets: np.ndarray, ids: list[str], source: int) -> None:
         """Pack documents ``flat[offsets[d]:offsets[d+1]]`` (each ≥ 1 token) of input
@@ -236,6 +255,7 @@ class _Output:
     def finish(self) -> dict[str, Any]:
         """Flush the packer and write the manifest (last)."""
         self._write(self.packer.finish())
+        self.quarantine.close()
         first = 0
         for i, source in enumerate(self.sources):  # documents are numbered in input order
             count = self.source_documents.get(i, 0)
@@ -253,6 +273,7 @@ class _Output:
             "sources": self.sources,
             "totals": {k: self.counts[k] for k in ("records", "empty_records",
                                                    "quarantined_records")},
+            "quarantined_by_reason": dict(sorted(self.quarantine_reasons.items())),
         }, split_documents=self.split_documents)
 
 
@@ -419,6 +440,9 @@ def _pack_threads(batches: Iterable[tuple[int, Batch]], out: Path, cfg: _Config,
     try:
         for source, batch in batches:
             counts["quarantined_records"] += len(batch.quarantined)
+            if batch.quarantined:
+                entries = [e.to_json() for e in batch.quarantined]
+                pending.append(writing.submit(output.add_quarantined, entries))
             counts["input_bytes"] += batch.bytes_read
             texts, ids = _render_batch(render, batch)
             counts["records"] += len(batch.records)
@@ -441,7 +465,7 @@ def _pack_threads(batches: Iterable[tuple[int, Batch]], out: Path, cfg: _Config,
             f.cancel()
         for executor in (encoding, checking, writing):
             executor.shutdown(wait=True, cancel_futures=True)
-        output.writer.abort()
+        output.abort()
         raise
     finally:
         bar.close()
@@ -461,7 +485,7 @@ class _FileTask:
     read_options: ReadOptions
 
 
-_SPOOL_PARTS = ("tokens", "lengths", "ids", "id_lengths")
+_SPOOL_PARTS = ("tokens", "lengths", "ids", "id_lengths", "quarantine")
 
 
 @_gc_threshold.raised()
@@ -485,6 +509,8 @@ def _spool_file(task: _FileTask) -> dict[str, Any]:
             result["records"] += len(batch.records)
             result["quarantined_records"] += len(batch.quarantined)
             result["input_bytes"] += batch.bytes_read
+            for entry in batch.quarantined:
+                files["quarantine"].write(entry.to_json() + b"\n")
             texts, ids = _render_batch(render, batch)
             result["empty_records"] += len(batch.records) - len(texts)
             if not texts:
@@ -538,7 +564,7 @@ def _pack_processes(files: list[str], out: Path, cfg: _Config, read_options: Rea
             bar.update()
         manifest = output.finish()
     except BaseException:
-        output.writer.abort()
+        output.abort()
         raise
     finally:
         bar.close()
@@ -555,6 +581,8 @@ def _pack_spool(output: _Output, prefix: Path, source: int) -> None:
         return (np.memmap(parts[part], dtype=dtype, mode="r") if parts[part].stat().st_size
                 else np.zeros(0, dtype=dtype))
 
+    with open(parts["quarantine"], "rb") as f:
+        output.add_quarantined(line.rstrip(b"\n") for line in f)
     lengths, id_lengths = mapped("lengths", np.int64), mapped("id_lengths", np.uint64)
     tokens, id_bytes = mapped("tokens", np.uint32), mapped("ids", np.uint8)
     token_pos = id_pos = 0
@@ -616,6 +644,7 @@ def _summary(manifest: dict[str, Any], out: Path, counts: dict[str, int],
         "records": totals["records"],
         "empty_records": totals["empty_records"],
         "quarantined_records": totals["quarantined_records"],
+        "quarantined_by_reason": manifest.get("quarantined_by_reason", {}),
         "documents": totals["documents"],
         "tokens": totals["tokens"],
         "sequences": totals["sequences"],
