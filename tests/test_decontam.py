@@ -144,3 +144,17 @@ def test_decontaminate_against_gsm8k_and_math(corpora_dir: Path, tmp_path: Path)
         assert got[doc]["reason"] == "contaminated" and got[doc]["dup_of"] == ref, doc
     assert report["contaminated_by_ngram"] >= 20
     assert not any(k.startswith("clean") for k in got)
+
+    # References and inputs read in many splits, on 2 workers: the same bytes.
+    frame = 1 << 16
+
+    def tree(out: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+                if p.is_file() and p.name != "report.json"}
+
+    dedup(in_path, tmp_path / "whole", against=[ref_path], decontam_ngram=13, frame_bytes=frame,
+          progress=False)
+    dedup(in_path, tmp_path / "split", against=[ref_path], decontam_ngram=13, frame_bytes=frame,
+          split_bytes=frame, workers=2, progress=False)
+    assert ref_path.stat().st_size > 10 * frame
+    assert tree(tmp_path / "split") == tree(tmp_path / "whole")

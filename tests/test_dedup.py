@@ -226,6 +226,49 @@ def test_output_is_byte_identical_across_workers_batches_and_spilling(
     assert not (tmp_path / "w1" / ".work").exists()
 
 
+def frames(path: Path) -> int:
+    """The number of zstd frames in ``path``."""
+    data, count = path.read_bytes(), 0
+    while data:
+        dobj = zstandard.ZstdDecompressor().decompressobj()
+        dobj.decompress(data)
+        assert dobj.eof
+        data, count = dobj.unused_data, count + 1
+    return count
+
+
+def test_output_is_byte_identical_across_splits(corpora_dir: Path, tmp_path: Path) -> None:
+    """Big plain files are read in splits of ``split_bytes``; with small splits (and frames) the
+    outputs equal those of each file read whole, at 1 and 2 workers; quarantine line numbers
+    and removed ``line_number`` values stay absolute (a BOM and CRLF lines included)."""
+    inputs = mixed_inputs(corpora_dir, tmp_path)
+    inputs[1].write_bytes(b"\xef\xbb\xbf" + inputs[1].read_bytes().replace(b"}\n", b"}\r\n", 40))
+    # A compressed input is one task; its frames must not depend on batch_lines either.
+    inputs.append(tmp_path / "part3.jsonl.zst")
+    more = b"".join(orjson.dumps(r) + b"\n" for r in qa(corpora_dir)[7::41][:400])
+    inputs[3].write_bytes(zstandard.ZstdCompressor().compress(more))
+    frame = 16 << 10
+    whole = dedup(inputs, tmp_path / "whole", frame_bytes=frame, progress=False)
+    for split, workers in ((frame, 1), (3 * frame, 2), (frame, 2)):
+        out = tmp_path / f"s{split}-w{workers}"
+        report = dedup(inputs, out, frame_bytes=frame, split_bytes=split, workers=workers,
+                       batch_lines=100, progress=False)
+        assert comparable(report) == comparable(whole)
+        assert tree_bytes(out) == tree_bytes(tmp_path / "whole")
+    kept = sorted((tmp_path / "whole" / "kept").iterdir())
+    assert all(frames(p) > 1 for p in kept)
+    quarantine = [orjson.loads(line) for p in sorted((tmp_path / "whole" / "quarantine").iterdir())
+                  for line in p.read_bytes().splitlines()]
+    lines = {str(p): (more if p.suffix == ".zst" else p.read_bytes()).split(b"\n") for p in inputs}
+    for q in quarantine:
+        assert lines[q["file"]][q["line"] - 1].rstrip(b"\r") == q["raw"].encode()
+    _, removed = outputs(tmp_path / "whole")
+    assert {r["file"] for r in removed} == set(lines)
+    for r in removed:
+        line = lines[r["file"]][r["line_number"] - 1]
+        assert line.rstrip(b"\r").removeprefix(b"\xef\xbb\xbf") == r["original"]
+
+
 def test_removed_records_give_back_the_original_lines(corpora_dir: Path, tmp_path: Path) -> None:
     inputs = mixed_inputs(corpora_dir, tmp_path)
     dedup(inputs, tmp_path / "out", progress=False)
@@ -256,7 +299,8 @@ def test_removed_records_give_back_the_original_lines(corpora_dir: Path, tmp_pat
 @given(data=st.data())
 def test_counts_add_up(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
     """Random mixes of unique, duplicate, near-duplicate, empty-text, blank and bad lines: every
-    input line is in exactly one of kept / removed / quarantine / the empty count."""
+    input line is in exactly one of kept / removed / quarantine / the empty count, and reading
+    the files in splits changes no output byte."""
     tmp = tmp_path_factory.mktemp("mix")
     words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "away", "東", "京", "42"]
     uniques = data.draw(st.lists(st.lists(st.sampled_from(words), min_size=0, max_size=30),
@@ -295,6 +339,13 @@ def test_counts_add_up(tmp_path_factory: pytest.TempPathFactory, data: st.DataOb
     # dups of a kept text never survive: kept normalized texts are distinct
     texts = [normalize(orjson.loads(line)["question"]) for line in kept]
     assert len(texts) == len(set(texts))
+    # The files cut into splits of a few lines (and small output frames): the same bytes.
+    frame = data.draw(st.sampled_from([64, 300, 1 << 20]))
+    whole = dedup(paths, tmp / "whole", frame_bytes=frame, progress=False)
+    split = dedup(paths, tmp / "split", frame_bytes=frame, split_bytes=frame * data.draw(st.integers(1, 3)),
+                  batch_lines=data.draw(st.integers(1, 9)), progress=False)
+    assert comparable(split) == comparable(whole)
+    assert tree_bytes(tmp / "split") == tree_bytes(tmp / "whole")
 
 
 def test_keep_policies(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
+import boostpack.deduplication as dd
 from boostpack.cli import main
 from boostpack.deduplication import dedup, parse_size
 from boostpack.errors import InvalidInput
@@ -42,6 +43,8 @@ def good(tmp_path: Path) -> Path:
     ({"memory": "lots"}, "bad memory size"),
     ({"fmt": "csv"}, "unknown format"),
     ({"against": ["/nonexistent/ref.jsonl"]}, "no such file"),
+    ({"split_bytes": 0}, "split_bytes"),
+    ({"frame_bytes": 0}, "frame_bytes"),
 ])
 def test_bad_options(good: Path, tmp_path: Path, options: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidInput, match=message) as info:
@@ -109,3 +112,18 @@ def test_cli_json_report(good: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     report = orjson.loads(capsys.readouterr().out)
     assert (report["input"], report["kept"], report["removed"]) == (2, 1, 1)
     assert report == orjson.loads((tmp_path / "o" / "report.json").read_bytes())
+
+
+def test_input_changed_during_the_run(good: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Phase 3 re-reads plain inputs: one modified after phase 1 is an error, not bad output."""
+    cluster = dd._cluster
+
+    def cluster_then_edit(*args: Any) -> Any:
+        result = cluster(*args)
+        good.write_bytes(good.read_bytes() + good.read_bytes())
+        return result
+
+    monkeypatch.setattr(dd, "_cluster", cluster_then_edit)
+    with pytest.raises(InvalidInput, match=r"in\.jsonl: input changed during the run"):
+        dedup(good, tmp_path / "out", progress=False)

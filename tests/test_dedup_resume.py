@@ -104,3 +104,34 @@ def test_sigkill_mid_run_then_rerun_matches_clean_run(tmp_path: Path) -> None:
     assert not (out / "report.json").exists(), "the run finished before it could be killed"
     subprocess.run([*cmd, "-o", str(out)], check=True, capture_output=True)
     assert tree(out) == tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("phase", ["_sign", "_write"])
+def test_resume_with_files_in_splits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phase: str) -> None:
+    """Several splits per file: a run failing midway resumes to the bytes of a clean run; so
+    does one failing while it joins the parts into the output files."""
+    inputs = make_inputs(tmp_path)
+    opts: dict[str, Any] = {"frame_bytes": 4096, "split_bytes": 8192, "progress": False}
+    with monkeypatch.context() as m:
+        total = Calls(getattr(dd, phase))
+        m.setattr(dd, phase, total)
+        dd.dedup(inputs, tmp_path / "clean", **opts)
+    assert total.count > 3 * 5
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        m.setattr(dd, phase, Calls(getattr(dd, phase), 5))
+        with pytest.raises(RuntimeError, match="injected"):
+            dd.dedup(inputs, out, **opts)
+    calls = Calls(getattr(dd, phase))
+    monkeypatch.setattr(dd, phase, calls)
+    dd.dedup(inputs, out, **opts)
+    assert calls.count == total.count - 4  # only the tasks not finished before the failure
+    assert tree(out) == tree(tmp_path / "clean")
+    # Unsplit (one part per file, renamed into place): fail after the first rename; the
+    # bytes equal the split run's.
+    with monkeypatch.context() as m:
+        m.setattr(dd, "_join_parts", Calls(dd._join_parts, 2))
+        with pytest.raises(RuntimeError, match="injected"):
+            dd.dedup(inputs, tmp_path / "j", frame_bytes=4096, progress=False)
+    dd.dedup(inputs, tmp_path / "j", frame_bytes=4096, progress=False)
+    assert tree(tmp_path / "j") == tree(tmp_path / "clean")
