@@ -18,6 +18,13 @@ settings.register_profile("dev", max_examples=300, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(autouse=True)
+def _one_worker_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stages default to every core; tests run in-process unless they ask for workers, so
+    failure injection by monkeypatching reaches the code under test."""
+    monkeypatch.setenv("BOOSTPACK_WORKERS", "1")
+
+
 @pytest.fixture(scope="session")
 def corpora_dir() -> Path:
     """``../shared/corpora``: real QA and Chinese text; tests using it skip where it is absent."""

@@ -11,8 +11,9 @@ import pytest
 
 import boostpack.deduplication as dd
 from boostpack.cli import main
-from boostpack.deduplication import dedup, parse_size
+from boostpack.deduplication import dedup
 from boostpack.errors import InvalidInput
+from boostpack.sizes import parse_size
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def good(tmp_path: Path) -> Path:
     ({"decontam_ngram": 13}, "needs reference files"),
     ({"workers": 0}, "workers"),
     ({"memory": "1K"}, "minimum"),
-    ({"memory": "lots"}, "bad memory size"),
+    ({"memory": "lots"}, "bad memory budget"),
     ({"fmt": "csv"}, "unknown format"),
     ({"against": ["/nonexistent/ref.jsonl"]}, "no such file"),
     ({"split_bytes": 0}, "split_bytes"),

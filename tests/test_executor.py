@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,20 @@ def test_one_runner_serves_several_stages(tmp_path: Path) -> None:
         first = list(runner.run(square_and_log, [(log, x) for x in range(5)]))
         second = list(runner.run(square_and_log, [(log, x) for x in range(5, 9)]))
     assert first + second == [x * x for x in range(9)]
+
+
+def test_resolve_workers(monkeypatch):
+    from boostpack.executor import resolve_workers
+
+    assert resolve_workers(3) == 3
+    monkeypatch.setenv("BOOSTPACK_WORKERS", "5")
+    assert resolve_workers(None) == 5
+    monkeypatch.delenv("BOOSTPACK_WORKERS")
+    assert resolve_workers(None) == (os.cpu_count() or 1)
+    for bad_env in ("0", "two", "-1"):
+        monkeypatch.setenv("BOOSTPACK_WORKERS", bad_env)
+        with pytest.raises(InvalidInput, match="BOOSTPACK_WORKERS"):
+            resolve_workers(None)
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(InvalidInput, match="workers"):
+            resolve_workers(bad)

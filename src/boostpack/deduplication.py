@@ -83,7 +83,8 @@ import zstandard
 from boostpack.atomic import atomic_write, sweep_temp_files
 from boostpack.candidates import PairFinder
 from boostpack.errors import InvalidInput
-from boostpack.executor import TaskRunner
+from boostpack.executor import TaskRunner, resolve_workers
+from boostpack.sizes import parse_size
 from boostpack.splits import Split
 
 KEEP_POLICIES = ("first", "longest")
@@ -108,24 +109,6 @@ def removed_line(line: bytes) -> bytes:
     return line[line.index(b',"record":') + 10 : -1]
 
 
-def parse_size(value: str | int) -> int:
-    """Bytes from ``4G`` / ``512M`` / ``65536`` (binary units, optional ``B``/``iB``)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        size = value
-    else:
-        text = str(value).strip().upper().removesuffix("IB").removesuffix("B")
-        units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-        mult = units.get(text[-1:], 1)
-        number = text[:-1] if text[-1:] in units else text
-        try:
-            size = int(float(number) * mult)
-        except ValueError:
-            raise InvalidInput(f"bad memory size {value!r} (e.g. 4G, 512M)") from None
-    if size < 64 << 20:
-        raise InvalidInput(f"memory budget {value!r} is below the minimum of 64M")
-    return size
-
-
 @dataclass(frozen=True)
 class DedupConfig:
     """Every option that changes the output (``workers`` and ``memory`` never do)."""
@@ -147,6 +130,7 @@ class DedupConfig:
     fmt: str
     mapping: tuple[tuple[str, str], ...] | None
     strict: bool
+    requests: tuple[str, ...]
     frame_bytes: int  # kept/removed files get a zstd frame per this much input (see _write)
 
 
@@ -222,7 +206,7 @@ def _sign(task: _SignTask) -> dict[str, Any]:
     hasher = MinHasher(num_perm=cfg.num_perm, ngram=cfg.ngram, seed=cfg.seed, shingle=cfg.shingle,
                        digits=cfg.digits)
     options = ReadOptions(fmt=cfg.fmt, mapping=dict(cfg.mapping) if cfg.mapping else None,
-                          strict=cfg.strict)
+                          strict=cfg.strict, requests=cfg.requests)
     reader = None
     if task.split is None:
         batches = read_batches(task.path, options, batch_lines=task.batch_lines)
@@ -931,7 +915,8 @@ def _config(*, threshold: float | None, num_perm: int, shingle: str | None, ngra
             seed: int, digits: str | None, bands: int | None, rows: int | None, fields: Sequence[str] | str, keep: str,
             keep_max: str | None, verify: bool, decontam_ngram: int | None,
             decontam_min_overlap: float | None, fmt: str, mapping: Mapping[str, str] | None,
-            strict: bool, frame_bytes: int) -> DedupConfig:
+            strict: bool, requests: Sequence[str | os.PathLike[str]],
+            frame_bytes: int) -> DedupConfig:
     from boostpack import minhash
     from boostpack.lsh import DEFAULT_THRESHOLD, optimal_params
 
@@ -975,7 +960,7 @@ def _config(*, threshold: float | None, num_perm: int, shingle: str | None, ngra
             raise InvalidInput(f"decontam_min_overlap must be in (0, 1], got {decontam_min_overlap!r}")
     from boostpack.readers import ReadOptions
 
-    ReadOptions(fmt=fmt, mapping=mapping, strict=strict)  # validates format and mapping
+    ReadOptions(fmt=fmt, mapping=mapping, strict=strict, requests=tuple(requests))  # validates
     if not isinstance(frame_bytes, int) or isinstance(frame_bytes, bool) or frame_bytes < 1:
         raise InvalidInput(f"frame_bytes must be a positive integer, got {frame_bytes!r}")
     return DedupConfig(
@@ -985,7 +970,7 @@ def _config(*, threshold: float | None, num_perm: int, shingle: str | None, ngra
         verify=bool(verify), decontam_ngram=decontam_ngram,
         decontam_min_overlap=None if decontam_min_overlap is None else float(decontam_min_overlap),
         fmt=fmt, mapping=tuple(sorted(mapping.items())) if mapping else None, strict=bool(strict),
-        frame_bytes=frame_bytes)
+        requests=tuple(os.fspath(r) for r in requests), frame_bytes=frame_bytes)
 
 
 def dedup(
@@ -1007,11 +992,12 @@ def dedup(
     verify: bool = True,
     decontam_ngram: int | None = None,
     decontam_min_overlap: float | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     memory: str | int = "4G",
     fmt: str = "auto",
     mapping: Mapping[str, str] | None = None,
     strict: bool = False,
+    requests: Sequence[str | os.PathLike[str]] = (),
     batch_lines: int = 8192,
     split_bytes: int = _SPLIT_BYTES,
     frame_bytes: int = _FRAME_BYTES,
@@ -1024,9 +1010,11 @@ def dedup(
     ``boostpack.lsh`` and ``boostpack.minhash`` (``digits``: ``"keep"`` or ``"class"``);
     ``bands``/``rows`` default to the datasketch-style optimum for ``threshold`` and ``num_perm``.
     ``against``: reference files (e.g. benchmark test sets) to decontaminate against.
-    ``workers``: processes for the read/sign and write phases; ``memory``: budget for the
-    clustering phase (``"4G"``), past which candidate sorting spills to disk. Neither changes
-    the output. Rerunning into the same ``output_dir`` after an interruption resumes.
+    ``requests``: OpenAI batch input files giving batch-output lines their question.
+    ``workers``: processes for the read/sign and write phases (default:
+    ``$BOOSTPACK_WORKERS``, else all cores);
+    ``memory``: budget for the clustering phase (``"4G"``), past which candidate sorting spills
+    to disk. Neither changes the output. Rerunning into the same ``output_dir`` after an interruption resumes.
     ``split_bytes``: plain JSONL inputs are read in tasks of about this many bytes (rounded up
     to a multiple of ``frame_bytes``), so one big file keeps every worker busy; it never
     changes the output. ``frame_bytes``: the output files get a zstd frame per this much input.
@@ -1040,14 +1028,13 @@ def dedup(
                      bands=bands, rows=rows, fields=fields, keep=keep, keep_max=keep_max,
                      verify=verify, decontam_ngram=decontam_ngram,
                      decontam_min_overlap=decontam_min_overlap, fmt=fmt, mapping=mapping,
-                     strict=strict, frame_bytes=frame_bytes)
+                     strict=strict, requests=requests, frame_bytes=frame_bytes)
     if not isinstance(split_bytes, int) or isinstance(split_bytes, bool) or split_bytes < 1:
         raise InvalidInput(f"split_bytes must be a positive integer, got {split_bytes!r}")
     # Splits must start on frame boundaries for the frames not to depend on the split.
     split_bytes = -(-split_bytes // frame_bytes) * frame_bytes
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise InvalidInput(f"workers must be a positive integer, got {workers!r}")
-    memory_bytes = parse_size(memory)
+    workers = resolve_workers(workers)
+    memory_bytes = parse_size(memory, "memory budget", minimum=64 << 20)
     if not isinstance(batch_lines, int) or batch_lines < 1:
         raise InvalidInput(f"batch_lines must be a positive integer, got {batch_lines!r}")
     input_files = expand_inputs(inputs)
@@ -1074,7 +1061,7 @@ def dedup(
     from boostpack.readers import ReadOptions
     from boostpack.splits import plan_splits, splittable
 
-    options = ReadOptions(fmt=fmt, mapping=mapping, strict=strict)
+    options = ReadOptions(fmt=fmt, mapping=mapping, strict=strict, requests=tuple(requests))
     tasks: list[_SignTask] = []
     file_of: list[int] = []  # input file number (references first) per task
     for i, (p, is_ref) in enumerate([(p, True) for p in ref_files] + [(p, False) for p in input_files]):

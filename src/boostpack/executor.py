@@ -33,6 +33,23 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def resolve_workers(workers: int | None) -> int:
+    """``workers`` when given, else ``$BOOSTPACK_WORKERS``, else every core of this machine.
+
+    The variable lets a job scheduler's core allocation reach every stage without flags.
+    """
+    if workers is None:
+        env = os.environ.get("BOOSTPACK_WORKERS", "").strip()
+        if not env:
+            return os.cpu_count() or 1
+        if not env.isdigit() or int(env) < 1:
+            raise InvalidInput(f"BOOSTPACK_WORKERS must be a positive integer, got {env!r}")
+        return int(env)
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise InvalidInput(f"workers must be a positive integer, got {workers!r}")
+    return workers
+
+
 def task_fingerprint(task: Any) -> str:
     """A stable name for a task's marker: changing the task's description invalidates it."""
     return hashlib.sha256(repr(task).encode()).hexdigest()[:16]

@@ -41,12 +41,13 @@ from boostpack import shards
 from boostpack.atomic import TMP_PREFIX
 from boostpack.console import Progress, log
 from boostpack.errors import InvalidInput
-from boostpack.executor import run_tasks
+from boostpack.executor import resolve_workers, run_tasks
 from boostpack.ingestion import QUARANTINE_DIR
 from boostpack.ingestion import ShardWriter as QuarantineWriter
 from boostpack.packing import DEFAULT_WINDOW, STRATEGIES, Packer, Strategy, frame_documents
 from boostpack.readers import Batch, ReadOptions, expand_inputs, read_batches
 from boostpack.render import TEMPLATES, ChatTemplate, renderer
+from boostpack.sizes import parse_size
 from boostpack.tokenization import (
     Encoder,
     Engine,
@@ -109,23 +110,6 @@ class _GCThreshold:
 
 
 _gc_threshold = _GCThreshold(50_000)
-
-
-def parse_size(value: str | int) -> int:
-    """Bytes from ``1G`` / ``512M`` / ``65536`` (binary units, optional ``B``/``iB``)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        size = value
-    else:
-        text = str(value).strip().upper().removesuffix("IB").removesuffix("B")
-        units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-        mult = units.get(text[-1:], 1)
-        try:
-            size = int(float(text[:-1] if text[-1:] in units else text) * mult)
-        except ValueError:
-            raise InvalidInput(f"bad size {value!r} (e.g. 1G, 512M)") from None
-    if size <= 0:
-        raise InvalidInput(f"size must be positive, got {value!r}")
-    return size
 
 
 def _prepare_output(directory: Path) -> None:
@@ -193,7 +177,7 @@ def _configure(tokenizer: str | os.PathLike[str], seq_len: int, strategy: Strate
     dtype = shards.token_dtype(info.vocab_size)
     if not 0 <= pad <= np.iinfo(dtype).max:
         raise InvalidInput(f"pad id {pad} does not fit {dtype}")
-    per_shard = max(1, parse_size(shard_size) // (seq_len * dtype.itemsize))
+    per_shard = max(1, parse_size(shard_size, "shard size") // (seq_len * dtype.itemsize))
     return _Config(info.path, seq_len, strategy, template, bos, eos, pad, dtype, per_shard,
                    window, tokenizer_engine)
 
@@ -327,6 +311,7 @@ def pack(
     fmt: str = "auto",
     mapping: Mapping[str, str] | None = None,
     strict: bool = False,
+    requests: Sequence[str | os.PathLike[str]] = (),
     progress: bool | None = None,
 ) -> dict[str, Any]:
     """Tokenize and pack ``inputs`` (files or directories of JSONL / JSONL.zst / Parquet) into a
@@ -336,17 +321,19 @@ def pack(
     ``qa|qa+reasoning|text|chat``; BOS/EOS from the tokenizer unless switched off; ``pad_id``
     defaults to the tokenizer's pad token, else EOS, else 0. ``workers``: cores to use; with
     several input files, N > 1 worker processes each tokenize whole files, otherwise one
-    process with N tokenizer threads (default: all cores). ``shard_size`` bounds each token file (``1G``); ``window``: documents per
-    best-fit window; ``fmt``/``mapping``/``strict`` control reading (``ReadOptions``).
+    process with N tokenizer threads (default: ``$BOOSTPACK_WORKERS``, else all cores). ``shard_size`` bounds each token file (``1G``); ``window``: documents per
+    best-fit window; ``fmt``/``mapping``/``strict``/``requests`` control reading
+    (``ReadOptions``).
     ``progress``: None draws a progress line only when stderr is a terminal.
     """
     files = expand_inputs(inputs)
     if not files:
         raise InvalidInput("no input files")
-    read_options = ReadOptions(fmt=fmt, mapping=mapping, strict=strict)
+    read_options = ReadOptions(fmt=fmt, mapping=mapping, strict=strict, requests=tuple(requests))
     cfg = _configure(tokenizer, seq_len, strategy, template, add_bos, add_eos, pad_id,
                      shard_size, tokenizer_engine, window)
-    if workers is not None and workers > 1 and len(files) > 1:
+    workers = resolve_workers(workers)
+    if workers > 1 and len(files) > 1:
         return _pack_processes(files, Path(output_dir), cfg, read_options, workers, progress)
     set_threads(workers)
     sources: list[dict[str, Any]] = []

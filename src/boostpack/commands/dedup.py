@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from boostpack.commands.ingest import parse_mapping
-from boostpack.formats import FORMATS
+from boostpack.commands._reading import add_read_options, read_kwargs
 from boostpack.lsh import DEFAULT_THRESHOLD
 
 
@@ -47,13 +46,10 @@ def register(subparsers: Any) -> None:
                       help="keep the duplicate with the largest numeric FIELD (ties: first)")
     p.add_argument("--no-verify", action="store_true",
                    help="union every LSH candidate pair without checking its signature Jaccard")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--workers", type=int,
+                   help="worker processes (default: all cores; the output is the same)")
     p.add_argument("--memory", default="4G", help="memory budget of the clustering phase (4G)")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
-                   help="input format (default: detected per file)")
-    p.add_argument("--map", dest="mapping", type=parse_mapping, metavar="NAME=FIELD,...",
-                   help="take canonical fields from other input fields, e.g. question=prompt")
-    p.add_argument("--strict", action="store_true", help="fail on the first bad line")
+    add_read_options(p)
     p.add_argument("--json", action="store_true", help="print report.json to stdout")
     p.set_defaults(func=run)
 
@@ -68,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         fields=args.fields, against=args.against, keep=args.keep or "first", keep_max=args.keep_max,
         verify=not args.no_verify, decontam_ngram=args.decontam_ngram,
         decontam_min_overlap=args.decontam_min_overlap, workers=args.workers,
-        memory=args.memory, fmt=args.fmt, mapping=args.mapping, strict=args.strict,
+        memory=args.memory, **read_kwargs(args),
     )
     if args.json:
         emit_json(report)

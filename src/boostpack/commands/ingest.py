@@ -5,20 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from boostpack.commands._reading import add_read_options, read_kwargs
 from boostpack.console import emit_json, log
-from boostpack.formats import FORMATS
-
-
-def parse_mapping(text: str) -> dict[str, str]:
-    """``"question=prompt,answer=meta.response"`` -> ``{"question": "prompt", ...}``."""
-    mapping: dict[str, str] = {}
-    for item in text.split(","):
-        name, sep, source = item.partition("=")
-        if not sep or not name.strip() or not source.strip():
-            raise argparse.ArgumentTypeError(
-                f"expected CANONICAL=FIELD[,CANONICAL=FIELD...], got {text!r}")
-        mapping[name.strip()] = source.strip()
-    return mapping
 
 
 def register(subparsers: Any) -> None:
@@ -28,16 +16,7 @@ def register(subparsers: Any) -> None:
         "OUTDIR/records/*.jsonl.zst; bad lines go to OUTDIR/quarantine/ with file, line and reason.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or directories")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
-                   help="input format (default: detected per file from its first valid record)")
-    p.add_argument("--map", dest="mapping", type=parse_mapping, metavar="NAME=FIELD,...",
-                   help="take canonical fields from other input fields (dotted paths allowed), "
-                   "e.g. question=prompt,answer=response")
-    p.add_argument("--requests", action="append", default=[], metavar="FILE",
-                   help="OpenAI batch input file to take questions from (joined on custom_id); "
-                   "repeatable")
-    p.add_argument("--strict", action="store_true",
-                   help="fail on the first bad line instead of quarantining it")
+    add_read_options(p)
     p.add_argument("--shard-mb", type=int, default=256, metavar="MB",
                    help="uncompressed MB of records per output shard (default 256)")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
@@ -60,8 +39,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from boostpack.ingestion import ingest
 
-    report = ingest(args.inputs, args.output, fmt=args.fmt, mapping=args.mapping,
-                    strict=args.strict, requests=args.requests, shard_bytes=args.shard_mb << 20)
+    report = ingest(args.inputs, args.output, shard_bytes=args.shard_mb << 20,
+                    **read_kwargs(args))
     for line in summary_lines(report):
         log(line)
     seconds = report["seconds"]

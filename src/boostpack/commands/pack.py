@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from boostpack.commands.ingest import parse_mapping
-from boostpack.formats import FORMATS
+from boostpack.commands._reading import add_read_options, read_kwargs
 
 
 def register(subparsers: Any) -> None:
@@ -46,11 +45,7 @@ def register(subparsers: Any) -> None:
                    help="auto (default), hf (Hugging Face tokenizers) or giga (gigatoken)")
     p.add_argument("--window", type=int, default=DEFAULT_WINDOW,
                    help=f"documents per best-fit window ({DEFAULT_WINDOW})")
-    p.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
-                   help="input format (default: detected per file)")
-    p.add_argument("--map", dest="mapping", type=parse_mapping, metavar="NAME=FIELD,...",
-                   help="take canonical fields from other input fields, e.g. question=prompt")
-    p.add_argument("--strict", action="store_true", help="fail on the first bad line")
+    add_read_options(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON to stdout")
     p.set_defaults(func=run)
 
@@ -63,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
         args.inputs, args.output, tokenizer=args.tokenizer, seq_len=args.seq_len,
         strategy=args.strategy, template=args.template, add_bos=args.add_bos,
         add_eos=args.add_eos, pad_id=args.pad_id, workers=args.workers,
-        shard_size=args.shard_size, tokenizer_engine=args.tokenizer_engine, fmt=args.fmt,
-        mapping=args.mapping, strict=args.strict, window=args.window,
+        shard_size=args.shard_size, tokenizer_engine=args.tokenizer_engine, window=args.window,
+        **read_kwargs(args),
     )
     if args.json:
         emit_json(summary)
