@@ -1,7 +1,7 @@
 """pytest-benchmark figures for the dedup stages: candidate pairing and the whole dedup() call.
 
-    /work/venv/bin/python -m pytest benchmarks/bench_dedup.py --benchmark-only
-    /work/venv/bin/python -m pytest benchmarks/bench_dedup.py --benchmark-disable   # CI: run once
+    python -m pytest benchmarks/bench_dedup.py --benchmark-only
+    python -m pytest benchmarks/bench_dedup.py --benchmark-disable   # CI: run once
 
 The end-to-end throughput against the DESIGN.md targets is ``compare_dedup_e2e.py``; these track
 the pieces: the candidate join in memory and spilled, and dedup() on a real QA slice at 1 worker.

@@ -1,6 +1,6 @@
 """Ingest throughput on the real corpus (qa_en, 58 MB decompressed), with ratios from one run.
 
-    /work/venv/bin/python -m pytest benchmarks/bench_ingest.py --benchmark-only -s
+    python -m pytest benchmarks/bench_ingest.py --benchmark-only -s
 
 Figures are MB of decompressed input per CPU second (``time.process_time``, best of 3: the
 machine is shared, and CPU time is what "per core" means):

@@ -1,7 +1,7 @@
 """pytest-benchmark timings of the training-side loader (random samples, sampler, mixture).
 
-    /work/venv/bin/python -m pytest benchmarks/bench_loader.py --benchmark-only
-    /work/venv/bin/python -m pytest benchmarks/bench_loader.py --benchmark-disable  # CI: run once
+    python -m pytest benchmarks/bench_loader.py --benchmark-only
+    python -m pytest benchmarks/bench_loader.py --benchmark-disable  # CI: run once
 
 Ratios against numpy baselines in one run are printed by ``benchmarks/compare_loader.py``.
 """

@@ -1,7 +1,7 @@
 """pytest-benchmark timings of the packing kernel and the shard writer/reader.
 
-    /work/venv/bin/python -m pytest benchmarks/bench_pack.py --benchmark-only
-    /work/venv/bin/python -m pytest benchmarks/bench_pack.py --benchmark-disable  # CI: run once
+    python -m pytest benchmarks/bench_pack.py --benchmark-only
+    python -m pytest benchmarks/bench_pack.py --benchmark-disable  # CI: run once
 
 Ratios against the raw tokenizer engines, on real QA, are printed by
 ``benchmarks/compare_pack.py``.

@@ -1,6 +1,6 @@
 """Loader throughput against plain numpy baselines, measured in one run on the same data.
 
-    /work/venv/bin/python benchmarks/compare_loader.py [--sequences 4000] [--repeat 5]
+    python benchmarks/compare_loader.py [--sequences 4000] [--repeat 5]
 
 Prints, as samples/s and as a ratio to raw ``np.frombuffer`` slicing (DESIGN §8 targets
 ≥ 250k random 4096-token samples/s with cu_seqlens, ≥ 0.9× raw slicing):

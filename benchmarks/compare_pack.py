@@ -1,6 +1,6 @@
 """``boostpack pack`` against the raw tokenizer engines, the packing kernel, best-fit efficiency.
 
-    /work/venv/bin/python benchmarks/compare_pack.py [--copies 3] [--repeat 3] [--json]
+    python benchmarks/compare_pack.py [--copies 3] [--repeat 3] [--json]
 
 One process, one run, the same real QA text (``../shared/corpora/qa_en.jsonl.zst``, rendered
 with the ``qa`` template, ``--copies`` times over so fixed start-up costs weigh as little as in

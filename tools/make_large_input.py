@@ -6,8 +6,8 @@ re-runs do). Lines are written as they are produced (bounded memory), in zstd fr
 
 Measure peak RSS and MB/s of decompressed input (numbers in the issue note come from this):
 
-    /work/venv/bin/python tools/make_large_input.py /tmp/large.jsonl.zst --mb 1024
-    /usr/bin/time -v /work/venv/bin/boostpack ingest /tmp/large.jsonl.zst -o /tmp/large-out --json \\
+    python tools/make_large_input.py /tmp/large.jsonl.zst --mb 1024
+    /usr/bin/time -v boostpack ingest /tmp/large.jsonl.zst -o /tmp/large-out --json \\
         | grep -E '"(lines|records|quarantined|input_bytes|seconds)"'
     # "Maximum resident set size" in the time -v output is the peak RSS.
 """
