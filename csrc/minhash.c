@@ -368,12 +368,8 @@ int bp_minhash_batch(const uint8_t *data, const uint64_t *offsets, size_t n, con
         return BP_ERR_INVALID;
     }
     size_t longest = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (offsets[i + 1] < offsets[i]) {
-            return BP_ERR_INVALID;
-        }
-        size_t len = (size_t)(offsets[i + 1] - offsets[i]);
-        longest = len > longest ? len : longest;
+    if (!bp_longest_document(offsets, n, &longest)) {
+        return BP_ERR_INVALID;
     }
     if (longest > SIZE_MAX / (2 * sizeof(uint32_t)) - 2) {
         return BP_ERR_OVERFLOW;

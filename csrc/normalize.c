@@ -262,12 +262,8 @@ int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int 
         return BP_ERR_INVALID;
     }
     size_t longest = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (offsets[i + 1] < offsets[i]) {
-            return BP_ERR_INVALID;
-        }
-        size_t len = (size_t)(offsets[i + 1] - offsets[i]);
-        longest = len > longest ? len : longest;
+    if (!bp_longest_document(offsets, n, &longest)) {
+        return BP_ERR_INVALID;
     }
     if (longest > (SIZE_MAX - 4) / 3) {
         return BP_ERR_OVERFLOW;

@@ -143,4 +143,20 @@ int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int 
 /* MurmurHash3_x64_128 of key[0:len] with the given seed; out[0] = h1, out[1] = h2. */
 void bp_murmur3_x64_128(const uint8_t *key, size_t len, uint64_t seed, uint64_t out[2]);
 
+/* Check that document offsets[0..n] never decrease and store the longest document's length in
+ * *longest (it sizes the scratch buffers); returns 0 when the offsets are invalid. The Python
+ * boundary checks them too: this keeps the C entry points safe on their own. */
+static inline int bp_longest_document(const uint64_t *offsets, size_t n, size_t *longest) {
+    size_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (offsets[i + 1] < offsets[i]) {
+            return 0;
+        }
+        size_t len = (size_t)(offsets[i + 1] - offsets[i]);
+        most = len > most ? len : most;
+    }
+    *longest = most;
+    return 1;
+}
+
 #endif
