@@ -441,3 +441,19 @@ def test_kept_set_does_not_depend_on_file_order(corpora_dir: Path, tmp_path: Pat
         assert report["reasons"]["near"] > 50
         kept_sets.append({orjson.loads(line)["id"] for line in outputs(tmp_path / f"o{k}")[0]})
     assert kept_sets[0] == kept_sets[1] == kept_sets[2]
+
+
+def test_records_without_dedup_text_are_never_duplicates(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped --fields (or punctuation-only text) gives empty dedup text: such records are
+    kept and counted, never collapsed into one 'exact duplicate' cluster."""
+    lines = [orjson.dumps({"id": f"r{i}", "question": q, "answer": "?!"})
+             for i, q in enumerate(["What is 2+2?", "What is 2+2?", "Name a prime.", "…", "!!"])]
+    path = write_jsonl(tmp_path / "in.jsonl", lines)
+    typo = dedup(path, tmp_path / "typo", fields=("questoin",), progress=False)
+    assert (typo["kept"], typo["removed"], typo["empty_text"]) == (5, 0, 5)
+    assert "no record has any text in fields questoin" in capsys.readouterr().err
+    real = dedup(path, tmp_path / "real", fields=("question",), progress=False)
+    # the two punctuation-only questions are empty texts, kept; the exact pair is still found
+    assert (real["kept"], real["removed"], real["empty_text"]) == (4, 1, 2)
+    assert real["reasons"]["exact"] == 1

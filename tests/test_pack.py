@@ -319,3 +319,11 @@ def test_unreadable_lines_are_quarantined_not_lost(tmp_path, llama3_tokenizer_pa
         ("a.jsonl", 2, "wrong_type:question"), ("b.jsonl", 1, "invalid_json"),
         ("b.jsonl", 3, "invalid_utf8")]
     verify(tmp_path / "out")
+
+
+@pytest.mark.parametrize("pad_id", [-1, 128256, 999_999_999, True])
+def test_pad_id_must_be_a_token_of_the_tokenizer(tmp_path, llama3_tokenizer_path, pad_id):
+    (tmp_path / "a.jsonl").write_text('{"question": "q", "answer": "a"}\n')
+    with pytest.raises(InvalidInput, match="not a token id"):
+        pack([tmp_path / "a.jsonl"], tmp_path / "out", tokenizer=llama3_tokenizer_path,
+             pad_id=pad_id, progress=False)

@@ -42,8 +42,10 @@ Rules (documented promises, tested):
 * Keep: in each cluster the kept document is the first in input order (``first``), the one with
   the longest dedup text in UTF-8 bytes (``longest``), or the largest numeric ``keep_max`` field
   (missing or non-numeric values rank lowest); ties go to the earliest.
-* Empty documents (no words after normalization) never match through LSH or references;
-  identical ones are exact duplicates.
+* Empty documents (no dedup text after normalization: only punctuation, or ``fields`` that the
+  record lacks) are never duplicates of anything, exact or near, nor contaminated: there is
+  nothing to compare, and a mistyped ``--fields`` must not collapse a corpus into one record.
+  They are kept and counted as ``empty_text``.
 * Independence: the output does not depend on ``workers``, ``memory`` (spilling),
   ``split_bytes`` or ``batch_lines``. Input order matters through the keep rule (``first``, ties) and, in one
   corner, through the bucket stars: a pair is verified against the bucket's smallest member,
@@ -482,8 +484,8 @@ def _decide(store: _Store, work: str, results: list[dict[str, Any]], ref_count: 
 
     # Exact groups: the first 64 bits are the bucket key, the other 64 confirm.
     exact = store.column("exact.bin", np.uint64, 2)
-    eligible = ~empty  # an empty reference would "contaminate" every empty input
-    eligible[ref_count:] = True
+    eligible = ~empty
+    empty_text = int(empty[ref_count:].sum())
 
     for a, b in finder.pairs(_masked_chunks(exact[:, 0], eligible), size_hint=total):
         ok = exact[a, 1] == exact[b, 1]
@@ -607,6 +609,7 @@ def _decide(store: _Store, work: str, results: list[dict[str, Any]], ref_count: 
             "size_histogram": {str(k): int(v) for k, v in enumerate(hist) if v},
         },
         "pairs": stats,
+        "empty_text": empty_text,
     }
 
 
@@ -1131,6 +1134,7 @@ def dedup(
         "removed": sum(w["removed"] for w in written),
         "quarantined": sum(r["quarantined"] for r in inp),
         "empty": sum(r["empty"] for r in inp),
+        "empty_text": clusters["empty_text"],
         "reasons": clusters["reasons"],
         "contaminated_by_ngram": clusters["contaminated_by_ngram"],
         "clusters": clusters["clusters"],
@@ -1153,6 +1157,11 @@ def dedup(
         log(f"dedup: {report['input']:,} records -> kept {report['kept']:,}, removed "
             f"{report['removed']:,} ({', '.join(f'{k} {v:,}' for k, v in report['reasons'].items())}), "
             f"quarantined {report['quarantined']:,} in {timings['total']:.1f}s")
+    records = report["input"] - report["quarantined"]
+    if records and report["empty_text"] == records:
+        # Always said, even without progress output: it almost always means a mistyped --fields.
+        log(f"dedup: warning: no record has any text in fields {', '.join(config.fields)}; "
+            "nothing was compared (check --fields)")
     return report
 
 

@@ -174,6 +174,9 @@ def _configure(tokenizer: str | os.PathLike[str], seq_len: int, strategy: Strate
         bos = None  # the template writes the BOS text itself; never two BOS
     pad = pad_id if pad_id is not None else next(
         (i for i in (info.pad_id, info.eos_id) if i is not None), 0)
+    if isinstance(pad, bool) or not isinstance(pad, int) or not 0 <= pad < info.vocab_size:
+        raise InvalidInput(f"pad id {pad_id!r} is not a token id of this tokenizer "
+                           f"(0 to {info.vocab_size - 1})")
     dtype = shards.token_dtype(info.vocab_size)
     if not 0 <= pad <= np.iinfo(dtype).max:
         raise InvalidInput(f"pad id {pad} does not fit {dtype}")
