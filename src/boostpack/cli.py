@@ -19,7 +19,8 @@ from boostpack import commands
 from boostpack._version import __version__
 from boostpack.errors import BoostpackError
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# Usage errors exit 2 from argparse itself.
+EXIT_OK, EXIT_FAILURE, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on usage errors
     try:
-        return int(args.func(args) or 0)
+        return int(args.func(args) or EXIT_OK)
     except KeyboardInterrupt:
         print("boostpack: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
