@@ -86,6 +86,7 @@ from boostpack.atomic import atomic_write, sweep_temp_files
 from boostpack.candidates import PairFinder
 from boostpack.errors import InvalidInput
 from boostpack.executor import TaskRunner, resolve_workers
+from boostpack.gc_threshold import fewer_collections
 from boostpack.sizes import parse_size
 from boostpack.splits import Split
 
@@ -196,6 +197,7 @@ def _frame_cuts(lengths: np.ndarray, before: int, last: int, done: int, cell: in
     return np.flatnonzero(starts // cell > prev // cell) + done
 
 
+@fewer_collections()
 def _sign(task: _SignTask) -> dict[str, Any]:
     """Read one file or split and write its per-document arrays; return its counts."""
     from boostpack.lsh import band_keys
@@ -751,6 +753,7 @@ def _raw_blocks(directory: Path) -> Iterator[list[bytes]]:
             raise InvalidInput(f"{directory}: saved lines end without a terminator (corrupt work file)")
 
 
+@fewer_collections()
 def _write(task: _WriteTask) -> dict[str, Any]:
     """Write the ``kept``/``removed``/``quarantine`` parts of one sign task into its work
     directory (``dedup`` joins the parts of a file); return the counts.

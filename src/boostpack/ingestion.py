@@ -25,6 +25,7 @@ import zstandard
 from boostpack.atomic import atomic_write, sweep_temp_files
 from boostpack.console import Progress
 from boostpack.errors import InvalidInput
+from boostpack.gc_threshold import fewer_collections
 from boostpack.readers import ReadOptions, expand_inputs, read_batches
 
 RECORDS_DIR = "records"
@@ -115,6 +116,7 @@ def _clear_previous(output_dir: Path) -> None:
     (output_dir / REPORT_NAME).unlink(missing_ok=True)
 
 
+@fewer_collections()
 def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
            output_dir: str | os.PathLike[str], *, fmt: str = "auto",
            mapping: Mapping[str, str] | None = None, strict: bool = False,

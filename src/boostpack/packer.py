@@ -20,12 +20,9 @@ killed run never leaves a directory that loads as a dataset, and rerunning resta
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import re
 import shutil
-import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -42,6 +39,7 @@ from boostpack.atomic import TMP_PREFIX
 from boostpack.console import Progress, log
 from boostpack.errors import InvalidInput
 from boostpack.executor import resolve_workers, run_tasks
+from boostpack.gc_threshold import fewer_collections
 from boostpack.ingestion import QUARANTINE_DIR
 from boostpack.ingestion import ShardWriter as QuarantineWriter
 from boostpack.packing import DEFAULT_WINDOW, STRATEGIES, Packer, Strategy, frame_documents
@@ -75,41 +73,6 @@ _OWN_FILE = re.compile(r"^(shard-\d{5}\.(tokens|index)|documents\.(offsets|ids)|
 _QUARANTINE_SHARD_BYTES = 256 << 20
 
 
-class _GCThreshold:
-    """The interpreter's generation-0 GC threshold raised to ``gen0`` while any pack runs.
-
-    Reading makes ~3 GC-tracked containers per line (parsed object, record, lists), so with
-    the default threshold (700) the collector ran every ~250 lines and re-scanned the batches
-    in flight and the imported modules: 0.56 -> 0.47 s CPU (min of 7) reading qa_en with
-    50,000 in a process with pack's imports and batches. Records hold no reference cycles,
-    so collecting less often costs no memory. Shared by concurrent pack calls (counted); the
-    saved thresholds come back when the last one ends.
-    """
-
-    def __init__(self, gen0: int) -> None:
-        self.gen0 = gen0
-        self._lock = threading.Lock()
-        self._users = 0
-        self._saved: tuple[int, ...] = ()
-
-    @contextlib.contextmanager
-    def raised(self) -> Iterator[None]:
-        with self._lock:
-            if not self._users:
-                self._saved = gc.get_threshold()
-                if self._saved[0]:  # 0 means automatic collection is off: leave it so
-                    gc.set_threshold(max(self._saved[0], self.gen0), *self._saved[1:])
-            self._users += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._users -= 1
-                if not self._users:
-                    gc.set_threshold(*self._saved)
-
-
-_gc_threshold = _GCThreshold(50_000)
 
 
 def _prepare_output(directory: Path) -> None:
@@ -385,7 +348,7 @@ def _source(path: str) -> dict[str, Any]:
             "xxh3": shards.file_xxh3(path), "records": 0}
 
 
-@_gc_threshold.raised()
+@fewer_collections()
 def _pack_threads(batches: Iterable[tuple[int, Batch]], out: Path, cfg: _Config,
                   sources: list[dict[str, Any]], progress: bool | None) -> dict[str, Any]:
     """One process: main thread reads and renders, an encode thread tokenizes and frames,
@@ -478,7 +441,7 @@ class _FileTask:
 _SPOOL_PARTS = ("tokens", "lengths", "ids", "id_lengths", "quarantine")
 
 
-@_gc_threshold.raised()
+@fewer_collections()
 def _spool_file(task: _FileTask) -> dict[str, Any]:
     """Worker: spool one input file as flat ``uint32`` tokens, ``int64`` document lengths,
     concatenated UTF-8 record ids and their ``uint64`` lengths (each file written to a temp
