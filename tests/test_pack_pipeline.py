@@ -167,15 +167,3 @@ def test_gc_threshold_is_raised_during_a_pack_and_restored(corpus: Path, tmp_pat
     with pytest.raises(InvalidInput):  # a failing run restores it too
         pack(corpus, tmp_path / "ok", **kw)
     assert gc.get_threshold() == before
-    threshold = pack_module._GCThreshold(1234)
-    with threshold.raised():
-        with threshold.raised():  # nested and concurrent runs share one saved value
-            assert gc.get_threshold()[0] == 1234
-        assert gc.get_threshold()[0] == 1234
-    assert gc.get_threshold() == before
-    gc.set_threshold(0)  # automatic collection off stays off
-    try:
-        with threshold.raised():
-            assert gc.get_threshold()[0] == 0
-    finally:
-        gc.set_threshold(*before)
