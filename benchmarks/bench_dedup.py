@@ -17,8 +17,7 @@ import zstandard
 
 from boostpack.candidates import PairFinder
 from boostpack.deduplication import dedup
-
-CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+from qa_corpus import CORPORA
 
 
 def _keys(n: int, distinct: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -24,18 +22,10 @@ import zstandard
 
 from boostpack.ingestion import ingest
 from boostpack.readers import read_batches
+from qa_corpus import QA_EN
+from qa_corpus import best_cpu_seconds as _cpu
 
-CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
-QA = CORPORA / "qa_en.jsonl.zst"
-
-
-def _cpu(fn: Callable[[], object], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return best
+QA = QA_EN
 
 
 @pytest.fixture(scope="module")

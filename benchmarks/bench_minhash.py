@@ -9,38 +9,24 @@ second of the mean). Cross-library ratios are in ``compare_signatures.py``.
 
 from __future__ import annotations
 
-import io
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+import qa_corpus
 from boostpack.lsh import DEFAULT_THRESHOLD, band_keys, optimal_params
 from boostpack.minhash import MinHasher, exact_hashes
 from boostpack.unionfind import UnionFind
+from qa_corpus import QA_EN, qa_docs
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "qa_en.jsonl.zst"
 DOCS = 20_000
 
 
 @pytest.fixture(scope="module")
 def packed() -> tuple[bytes, np.ndarray]:
     """(data, offsets) of the first DOCS qa_en items; skips when the corpora are absent."""
-    if not CORPUS.is_file():
+    if not QA_EN.is_file():
         pytest.skip("real corpora (../shared/corpora) not available")
-    zstandard = pytest.importorskip("zstandard")
-    docs = []
-    with open(CORPUS, "rb") as fh:
-        reader = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8")
-        for line in reader:
-            rec = json.loads(line)
-            docs.append(f"{rec['question']}\n{rec['answer']}".encode())
-            if len(docs) == DOCS:
-                break
-    offsets = np.zeros(len(docs) + 1, dtype=np.uint64)
-    np.cumsum([len(d) for d in docs], out=offsets[1:])
-    return b"".join(docs), offsets
+    return qa_corpus.packed(qa_docs(DOCS))
 
 
 def _mbps(benchmark, nbytes: int) -> None:

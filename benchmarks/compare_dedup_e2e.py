@@ -35,7 +35,8 @@ from pathlib import Path
 import orjson
 import zstandard
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "qa_en.jsonl.zst"
+from qa_corpus import QA_EN as CORPUS
+
 WORDS = ["value", "answer", "number", "given", "therefore", "model", "system", "result"]
 
 

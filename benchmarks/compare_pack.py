@@ -43,8 +43,7 @@ from boostpack.packing import DEFAULT_WINDOW, fill, frame_documents, plan
 from boostpack.readers import Batch, read_batches
 from boostpack.render import renderer
 from boostpack.tokenization import GigaEncoder, load_encoders
-
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "qa_en.jsonl.zst"
+from qa_corpus import QA_EN as CORPUS
 
 
 def cpu_seconds() -> float:

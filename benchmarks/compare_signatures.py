@@ -20,12 +20,8 @@ time is what "per core" means. The baselines run on the first ``--baseline-docs`
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 # One thread each: rensa would otherwise fan out over Rayon workers, and idle OpenBLAS threads
@@ -34,44 +30,17 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
-import zstandard
 
 from boostpack.minhash import DEFAULT_NGRAM, DEFAULT_NUM_PERM, DEFAULT_SEED, MinHasher
+from qa_corpus import QA_EN, best_cpu_seconds, packed, qa_docs
 
 TARGET_MBPS = 250.0
 TARGET_VS_DATASKETCH = 40.0
 TARGET_VS_RENSA = 1.5
 
 
-def load_docs(path: Path, limit: int) -> list[bytes]:
-    docs = []
-    with open(path, "rb") as fh:
-        reader = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8")
-        for line in reader:
-            rec = json.loads(line)
-            docs.append(f"{rec['question']}\n{rec['answer']}".encode())
-            if len(docs) == limit:
-                break
-    return docs
-
-
-def pack(docs: list[bytes]) -> tuple[bytes, np.ndarray]:
-    offsets = np.zeros(len(docs) + 1, dtype=np.uint64)
-    np.cumsum([len(d) for d in docs], out=offsets[1:])
-    return b"".join(docs), offsets
-
-
-def best_cpu_seconds(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return best
-
-
 def main() -> int:
-    default_corpus = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "qa_en.jsonl.zst"
+    default_corpus = QA_EN
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=default_corpus)
     parser.add_argument("--docs", type=int, default=73_764)
@@ -83,8 +52,8 @@ def main() -> int:
     import datasketch
     import rensa
 
-    docs = load_docs(args.corpus, args.docs)
-    data, offsets = pack(docs)
+    docs = qa_docs(args.docs, args.corpus)
+    data, offsets = packed(docs)
     hasher = MinHasher(DEFAULT_NUM_PERM, DEFAULT_NGRAM, DEFAULT_SEED, "char")
     print(f"{len(docs)} docs, {len(data) / 1e6:.1f} MB raw UTF-8; {hasher!r}")
 
