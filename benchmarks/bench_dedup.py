@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import zstandard
 
-from boostpack.candidates import PairFinder
-from boostpack.deduplication import dedup
+from boostpack.deduplication.candidates import PairFinder
+from boostpack.deduplication.pipeline import dedup
 from qa_corpus import CORPORA
 
 

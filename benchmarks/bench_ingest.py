@@ -20,8 +20,8 @@ import orjson
 import pytest
 import zstandard
 
-from boostpack.ingestion import ingest
-from boostpack.readers import read_batches
+from boostpack.ingestion.pipeline import ingest
+from boostpack.ingestion.readers import read_batches
 from qa_corpus import QA_EN
 from qa_corpus import best_cpu_seconds as _cpu
 

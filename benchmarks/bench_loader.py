@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from boostpack import Mixture, PackedDataset, ShuffledSampler
-from boostpack.dataset import collate
+from boostpack.loading.dataset import collate
 
 sys.path.insert(0, str(Path(__file__).parent))
 from compare_loader import write_qa_like

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import qa_corpus
-from boostpack.lsh import DEFAULT_THRESHOLD, band_keys, optimal_params
-from boostpack.minhash import MinHasher, exact_hashes
-from boostpack.unionfind import UnionFind
+from boostpack.deduplication.lsh import DEFAULT_THRESHOLD, band_keys, optimal_params
+from boostpack.deduplication.minhash import MinHasher, exact_hashes
+from boostpack.deduplication.unionfind import UnionFind
 from qa_corpus import QA_EN, qa_docs
 
 DOCS = 20_000

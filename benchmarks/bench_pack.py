@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from boostpack.packing import DEFAULT_WINDOW, Packer, fill, frame_documents, plan
-from boostpack.shards import ShardWriter, open_shards
+from boostpack.format.shards import ShardWriter, open_shards
+from boostpack.packing.packer import DEFAULT_WINDOW, Packer, fill, frame_documents, plan
 
 SEQ_LEN = 4096
 

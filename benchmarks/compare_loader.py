@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from boostpack import PackedDataset, ShuffledSampler
-from boostpack.shards import ShardWriter
+from boostpack.format.shards import ShardWriter
 
 SEQ_LEN = 4096
 

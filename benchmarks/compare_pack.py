@@ -38,11 +38,11 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from boostpack.packer import BATCH_LINES, pack, pack_batches
-from boostpack.packing import DEFAULT_WINDOW, fill, frame_documents, plan
-from boostpack.readers import Batch, read_batches
-from boostpack.render import renderer
-from boostpack.tokenization import GigaEncoder, load_encoders
+from boostpack.ingestion.readers import Batch, read_batches
+from boostpack.packing.packer import DEFAULT_WINDOW, fill, frame_documents, plan
+from boostpack.packing.pipeline import BATCH_LINES, pack, pack_batches
+from boostpack.packing.render import renderer
+from boostpack.packing.tokenization import GigaEncoder, load_encoders
 from qa_corpus import QA_EN as CORPUS
 
 

@@ -31,7 +31,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
-from boostpack.minhash import DEFAULT_NGRAM, DEFAULT_NUM_PERM, DEFAULT_SEED, MinHasher
+from boostpack.deduplication.minhash import DEFAULT_NGRAM, DEFAULT_NUM_PERM, DEFAULT_SEED, MinHasher
 from qa_corpus import QA_EN, best_cpu_seconds, packed, qa_docs
 
 TARGET_MBPS = 250.0

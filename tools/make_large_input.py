@@ -21,7 +21,7 @@ from pathlib import Path
 
 import zstandard
 
-from boostpack.atomic import atomic_write
+from boostpack.runtime.atomic import atomic_write
 
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
 _FRAME = 64 << 20

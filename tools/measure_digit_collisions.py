@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import zstandard
 
-from boostpack.minhash import exact_hashes
+from boostpack.deduplication.minhash import exact_hashes
 
 
 def load(path: Path) -> tuple[list[str], list[str], int]:

@@ -42,8 +42,8 @@ from pathlib import Path
 import numpy as np
 import zstandard
 
-from boostpack.lsh import band_keys, optimal_params, signature_similarity
-from boostpack.minhash import DEFAULT_DIGITS, DIGIT_MODES, MinHasher, normalize
+from boostpack.deduplication.lsh import band_keys, optimal_params, signature_similarity
+from boostpack.deduplication.minhash import DEFAULT_DIGITS, DIGIT_MODES, MinHasher, normalize
 
 CONFIGS = [("char", 3), ("char", 4), ("char", 5), ("char", 7), ("word", 1), ("word", 3), ("word", 5)]
 THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]

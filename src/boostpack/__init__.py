@@ -13,15 +13,16 @@ from boostpack._version import __version__
 from boostpack.errors import BoostpackError, CorruptData, InvalidInput, KernelError
 
 _LAZY = {
-    "ingest": "boostpack.ingestion",
-    "read_records": "boostpack.readers",
-    "MinHasher": "boostpack.minhash",
-    "dedup": "boostpack.deduplication",
-    "pack": "boostpack.packer",
-    "verify": "boostpack.shards",
-    "PackedDataset": "boostpack.dataset",
-    "ShuffledSampler": "boostpack.sampler",
-    "Mixture": "boostpack.mixture",
+    "ingest": "boostpack.ingestion.pipeline",
+    "read_records": "boostpack.ingestion.readers",
+    "MinHasher": "boostpack.deduplication.minhash",
+    "dedup": "boostpack.deduplication.pipeline",
+    "pack": "boostpack.packing.pipeline",
+    "verify": "boostpack.format.shards",
+    "PackedDataset": "boostpack.loading.dataset",
+    "collate": "boostpack.loading.dataset",
+    "ShuffledSampler": "boostpack.loading.sampler",
+    "Mixture": "boostpack.loading.mixture",
 }
 
 __all__ = [

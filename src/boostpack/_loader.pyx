@@ -1,5 +1,5 @@
 # distutils: sources = csrc/loader.c
-"""Per-sample arrays of packed sequences (glue over csrc/loader.c; API in boostpack.dataset)."""
+"""Per-sample arrays of packed sequences (glue over csrc/loader.c; API in boostpack.loading.dataset)."""
 
 from libc.stdint cimport int32_t, uint8_t, uint32_t, uint64_t
 

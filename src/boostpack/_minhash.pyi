@@ -1,4 +1,4 @@
-"""Compiled glue over csrc/normalize.c and csrc/minhash.c (see boostpack.minhash for the API)."""
+"""Compiled glue over csrc/normalize.c and csrc/minhash.c (see boostpack.deduplication.minhash for the API)."""
 
 import numpy as np
 from numpy.typing import NDArray

@@ -1,7 +1,7 @@
 # distutils: sources = csrc/packing.c
 # cython: autotestdict=False
 """Glue for csrc/packing.c: checks shapes, releases the GIL, converts status codes. The API with
-names and defaults is boostpack.packing."""
+names and defaults is boostpack.packing.packer."""
 
 from libc.stdint cimport int64_t, uint16_t, uint32_t, uint64_t
 

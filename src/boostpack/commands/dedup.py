@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from boostpack.commands._reading import add_read_options, read_kwargs
-from boostpack.lsh import DEFAULT_THRESHOLD
+from boostpack.deduplication.lsh import DEFAULT_THRESHOLD
 
 
 def register(subparsers: Any) -> None:
@@ -55,8 +55,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from boostpack.console import emit_json
-    from boostpack.deduplication import dedup
+    from boostpack.deduplication.pipeline import dedup
+    from boostpack.runtime.console import emit_json
 
     report = dedup(
         args.inputs, args.output, threshold=args.threshold, num_perm=args.num_perm,

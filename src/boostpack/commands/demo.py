@@ -6,7 +6,7 @@ import argparse
 import tempfile
 from typing import Any
 
-from boostpack.console import emit_json, log
+from boostpack.runtime.console import emit_json, log
 
 
 def register(subparsers: Any) -> None:
@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from boostpack.demo import Step, run_demo
+    from boostpack.demo.runner import Step, run_demo
 
     # The summary is this command's output: stdout, unless --json claims stdout for the data.
     say = log if args.json else print

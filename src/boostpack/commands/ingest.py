@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from boostpack.commands._reading import add_read_options, read_kwargs
-from boostpack.console import emit_json, log
+from boostpack.runtime.console import emit_json, log
 
 
 def register(subparsers: Any) -> None:
@@ -37,7 +37,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from boostpack.ingestion import ingest
+    from boostpack.ingestion.pipeline import ingest
 
     report = ingest(args.inputs, args.output, shard_bytes=args.shard_mb << 20,
                     **read_kwargs(args))

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from boostpack.console import emit_json
+from boostpack.runtime.console import emit_json
 
 
 def register(subparsers: Any) -> None:
@@ -74,7 +74,7 @@ def _print_dataset(d: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if len(args.path) == 1 and os.path.isfile(os.path.join(args.path[0], "manifest.json")):
-        from boostpack.shards import describe  # the packed-dataset side; imported only here
+        from boostpack.format.shards import describe  # the packed-dataset side; imported only here
 
         summary = describe(args.path[0], examples=args.examples)
         if args.json:
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             _print_dataset(summary)
         return 0
-    from boostpack.inspection import inspect_records
+    from boostpack.ingestion.inspection import inspect_records
 
     summary = inspect_records(args.path, examples=args.examples)
     if args.json:

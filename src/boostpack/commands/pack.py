@@ -9,9 +9,9 @@ from boostpack.commands._reading import add_read_options, read_kwargs
 
 
 def register(subparsers: Any) -> None:
-    from boostpack.packing import DEFAULT_WINDOW, STRATEGIES
-    from boostpack.render import TEMPLATES
-    from boostpack.tokenization import ENGINES
+    from boostpack.packing.packer import DEFAULT_WINDOW, STRATEGIES
+    from boostpack.packing.render import TEMPLATES
+    from boostpack.packing.tokenization import ENGINES
 
     p = subparsers.add_parser(
         "pack",
@@ -51,8 +51,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from boostpack.console import emit_json, log
-    from boostpack.packer import pack
+    from boostpack.packing.pipeline import pack
+    from boostpack.runtime.console import emit_json, log
 
     summary = pack(
         args.inputs, args.output, tokenizer=args.tokenizer, seq_len=args.seq_len,

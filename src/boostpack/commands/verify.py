@@ -20,8 +20,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from boostpack.console import emit_json, log
-    from boostpack.shards import verify
+    from boostpack.format.shards import verify
+    from boostpack.runtime.console import emit_json, log
 
     result = verify(args.path)
     if args.json:

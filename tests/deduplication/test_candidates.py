@@ -1,0 +1,90 @@
+"""PairFinder against a brute-force bucket join, in memory and spilled to run files."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from boostpack.deduplication import candidates
+from boostpack.deduplication.candidates import PairFinder
+
+
+def brute_pairs(keys: np.ndarray, ref_count: int) -> set[tuple[int, int]]:
+    """The two-star rule written out plainly: per bucket, pair inputs with the smallest input
+    and with the smallest reference."""
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for doc, key in enumerate(keys.tolist()):
+        buckets[key].append(doc)
+    out = set()
+    for docs in buckets.values():
+        refs = [d for d in docs if d < ref_count]
+        inputs = [d for d in docs if d >= ref_count]
+        for d in inputs:
+            if refs:
+                out.add((refs[0], d))
+            if d != inputs[0]:
+                out.add((inputs[0], d))
+    return out
+
+
+def found_pairs(keys: np.ndarray, ref_count: int, memory: int, tmp: Path,
+                chunk: int = 97) -> tuple[list[tuple[int, int]], int]:
+    finder = PairFinder(ref_count, memory, tmp)
+    docs = np.arange(len(keys), dtype=np.uint32)
+    chunks = ((keys[s : s + chunk], docs[s : s + chunk]) for s in range(0, len(keys), chunk))
+    pairs = [(int(a), int(b)) for pa, pb in finder.pairs(chunks) for a, b in zip(pa, pb, strict=True)]
+    return pairs, finder.runs_spilled
+
+
+@given(
+    keys=st.lists(st.integers(0, 40), min_size=0, max_size=400),
+    ref_count=st.integers(0, 30),
+)
+def test_pairs_match_brute_force_in_memory(tmp_path_factory, keys: list[int], ref_count: int) -> None:
+    k = np.array(keys, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # spread over 64 bits
+    pairs, runs = found_pairs(k, ref_count, 1 << 30, tmp_path_factory.mktemp("spill"))
+    assert runs == 0
+    assert len(pairs) == len(set(pairs))  # each pair once
+    assert set(pairs) == brute_pairs(k, ref_count)
+
+
+@given(
+    n=st.integers(4500, 9000),
+    distinct=st.sampled_from([3, 50, 3000]),
+    ref_count=st.integers(0, 100),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_spilled_runs_give_the_same_pairs(tmp_path_factory, n: int, distinct: int, ref_count: int,
+                                          seed: int) -> None:
+    """64 KiB holds ~2k entries: thousands of entries force several runs, and few distinct keys
+    force buckets that straddle merge blocks and runs."""
+    rng = np.random.default_rng(seed)
+    k = rng.integers(0, distinct, n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    pairs, runs = found_pairs(k, ref_count, 1 << 16, tmp_path_factory.mktemp("spill"), chunk=1000)
+    assert runs >= 2
+    assert len(pairs) == len(set(pairs))
+    assert set(pairs) == brute_pairs(k, ref_count)
+
+
+@given(keys=st.lists(st.integers(0, 12), max_size=300), ref_count=st.integers(0, 20))
+def test_pieces_of_the_in_memory_stream_carry_open_buckets(tmp_path_factory, keys: list[int],
+                                                         ref_count: int) -> None:
+    """The sorted stream is emitted in pieces; buckets spanning a piece boundary keep their
+    smallest members."""
+    k = np.array(keys, dtype=np.uint64)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(candidates, "_EMIT_PIECE", 7)
+        pairs, _ = found_pairs(k, ref_count, 1 << 30, tmp_path_factory.mktemp("spill"))
+    assert sorted(pairs) == sorted(brute_pairs(k, ref_count))
+
+
+def test_spill_files_are_removed(tmp_path: Path) -> None:
+    k = np.arange(10000, dtype=np.uint64) % np.uint64(7)
+    pairs, runs = found_pairs(k, 0, 1 << 16, tmp_path)
+    assert runs >= 2 and len(pairs) == 10000 - 7
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,176 @@
+"""ingest(): shards, quarantine, report; round trips; determinism; the sample; inspect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+import zstandard
+
+from boostpack.demo.sample import REQUESTS_PATH, TRUTH_PATH, write_sample
+from boostpack.errors import InvalidInput
+from boostpack.ingestion.inspection import inspect_records
+from boostpack.ingestion.pipeline import ingest
+from boostpack.ingestion.readers import read_batches, read_records
+from boostpack.ingestion.records import record_text
+
+
+def _inputs(tmp_path: Path) -> list[Path]:
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "qa.jsonl").write_bytes(
+        b'{"id": "1", "question": "Q1", "answer": "<think>r</think>A1", "discipline": "S/P"}\n'
+        b"\n"
+        b'{"id": "2", "question": "Q2"}\n'
+        b"{broken\n")
+    chat = b'{"messages": [{"role": "user", "content": "Q3"}, {"role": "assistant", "content": "A3"}]}\n'
+    (d / "chat.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(chat * 3))
+    (d / "text.jsonl").write_bytes(b'{"text": "plain words"}\n[1]\n')
+    return [d / "qa.jsonl", d / "chat.jsonl.zst", d / "text.jsonl"]
+
+
+def _tree(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_report_counts_and_outputs(tmp_path: Path) -> None:
+    files = _inputs(tmp_path)
+    out = tmp_path / "out"
+    report = ingest([tmp_path / "in"], out)
+    assert report["inputs"] == sorted(str(f) for f in files)
+    assert (report["lines"], report["records"], report["quarantined"], report["empty"]) == (9, 5, 3, 1)
+    assert report["lines"] == report["records"] + report["quarantined"] + report["empty"]
+    assert report["by_reason"] == {"invalid_json": 1, "missing_field:answer": 1, "not_an_object": 1}
+    assert report["by_file"][str(files[1])] == {"format": "chat", "lines": 3, "records": 3,
+                                                "quarantined": 0, "empty": 0}
+    on_disk = orjson.loads((out / "report.json").read_bytes())
+    assert on_disk == {k: v for k, v in report.items() if k not in ("seconds", "input_bytes")}
+    assert report["input_bytes"] == sum(
+        len(zstandard.ZstdDecompressor().decompressobj().decompress(f.read_bytes()))
+        if f.suffix == ".zst" else f.stat().st_size for f in files)
+    quarantine = [orjson.loads(line) for line in
+                  (out / "quarantine" / "part-00000.jsonl").read_bytes().splitlines()]
+    assert [(q["file"].rsplit("/", 1)[1], q["line"], q["reason"]) for q in quarantine] == [
+        ("qa.jsonl", 3, "missing_field:answer"), ("qa.jsonl", 4, "invalid_json"),
+        ("text.jsonl", 2, "not_an_object")]
+    assert quarantine[1]["raw"] == "{broken"
+
+
+def test_output_round_trips_through_the_reader(tmp_path: Path) -> None:
+    _inputs(tmp_path)
+    ingest([tmp_path / "in"], tmp_path / "out")
+    original = list(read_records(tmp_path / "in"))
+    again = list(read_records(tmp_path / "out"))
+    assert again == original and len(again) == 5
+    # Ingesting the output again gives byte-identical record shards.
+    ingest([tmp_path / "out"], tmp_path / "out2")
+    assert (tmp_path / "out2/records/part-00000.jsonl.zst").read_bytes() == \
+        (tmp_path / "out/records/part-00000.jsonl.zst").read_bytes()
+
+
+def test_deterministic_and_sharded(tmp_path: Path) -> None:
+    write_sample(tmp_path / "s", n_records=400)
+    req = [tmp_path / "s" / REQUESTS_PATH]
+    a = ingest([tmp_path / "s"], tmp_path / "a", requests=req, shard_bytes=20_000)
+    ingest([tmp_path / "s"], tmp_path / "b", requests=req, shard_bytes=20_000)
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    shards = a["record_shards"]
+    assert len(shards) > 3 and sum(s["lines"] for s in shards) == a["records"]
+    assert all(s["bytes"] >= 20_000 for s in shards[:-1])
+    # Each shard is a complete zstd frame with a checksum, readable on its own.
+    for s in shards:
+        assert len(list(read_records(tmp_path / "a" / s["path"]))) == s["lines"]
+    # A rerun with bigger shards leaves no stale parts behind.
+    ingest([tmp_path / "s"], tmp_path / "a", requests=req)
+    assert sorted(p.name for p in (tmp_path / "a/records").iterdir()) == ["part-00000.jsonl.zst"]
+
+
+def test_strict_stops_without_a_report(tmp_path: Path) -> None:
+    _inputs(tmp_path)
+    with pytest.raises(InvalidInput, match=r"qa\.jsonl:3: missing_field:answer"):
+        ingest([tmp_path / "in"], tmp_path / "out", strict=True)
+    assert not (tmp_path / "out/report.json").exists()
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.name.startswith(".tmp-")]
+
+
+def test_refuses_inputs_inside_the_output(tmp_path: Path) -> None:
+    _inputs(tmp_path)
+    with pytest.raises(InvalidInput, match="inside the output"):
+        ingest([tmp_path / "in"], tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InvalidInput, match="no input files"):
+        ingest([tmp_path / "empty"], tmp_path / "o")
+
+
+def test_mapping_and_format_pass_through(tmp_path: Path) -> None:
+    p = tmp_path / "m.jsonl"
+    p.write_bytes(b'{"q": "Q", "r": "R"}\n')
+    report = ingest([p], tmp_path / "out", mapping={"question": "q", "answer": "r"}, fmt="qa")
+    assert report["records"] == 1 and report["mapping"] == {"question": "q", "answer": "r"}
+    (record,) = read_records(tmp_path / "out")
+    assert (record["question"], record["answer"]) == ("Q", "R")
+
+
+def test_sample_is_deterministic_and_ingests_as_planned(tmp_path: Path) -> None:
+    files = write_sample(tmp_path / "a", n_records=600, seed=1)
+    write_sample(tmp_path / "b", n_records=600, seed=1)
+    write_sample(tmp_path / "c", n_records=600, seed=2)
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b") != _tree(tmp_path / "c")
+    assert [f.name for f in files] == ["qa_synth.jsonl", "chat_synth.jsonl.zst",
+                                       "batch_output.jsonl", "textbook.jsonl"]
+    report = ingest([tmp_path / "a"], tmp_path / "out", requests=[tmp_path / "a" / REQUESTS_PATH])
+    assert report["records"] == 600 + 600 // 30
+    assert report["quarantined"] == 7 and report["empty"] == 1
+    assert {r.split(":")[0] for r in report["by_reason"]} == {
+        "invalid_json", "missing_field", "wrong_type", "not_an_object", "invalid_utf8", "batch_error"}
+    assert {s["format"] for s in report["by_file"].values()} == {"qa", "chat", "openai_batch", "text"}
+
+    records = {r["id"]: r for r in read_records(tmp_path / "out") if "question" in r}
+    assert len(records) == 600
+    truth = [orjson.loads(line) for line in (tmp_path / "a" / TRUTH_PATH).read_bytes().splitlines()]
+    assert sum(t["kind"] == "exact" for t in truth) == 24 and sum(t["kind"] == "near" for t in truth) == 36
+    for t in truth:
+        same = record_text(records[t["id"]]) == record_text(records[t["of"]])
+        assert same == (t["kind"] == "exact"), t
+    base = [r for r in records.values() if r["id"] not in {t["id"] for t in truth}]
+    assert len({record_text(r, ("question",)) for r in base}) == len(base)  # no accidental dups
+    langs = [r["language"] for r in records.values() if "language" in r]
+    assert 0.05 < langs.count("zh") / len(langs) < 0.3
+    assert len({tuple(r["discipline"]) for r in records.values() if "discipline" in r}) >= 12
+    assert {r["difficulty"] for r in records.values() if "difficulty" in r} == {1, 2, 3, 4, 5}
+    assert sum("reasoning" in r for r in records.values()) > 50
+
+
+def test_inspect_ingest_output(tmp_path: Path) -> None:
+    write_sample(tmp_path / "s", n_records=300)
+    ingest([tmp_path / "s"], tmp_path / "out", requests=[tmp_path / "s" / REQUESTS_PATH])
+    s = inspect_records(tmp_path / "out", examples=2)
+    assert s["records"] == s["qa"] + s["text"] == 310 and s["quarantined"] == 0
+    assert s["field_coverage"]["id"] == 1.0 and 0 < s["field_coverage"]["discipline"] < 1
+    assert sum(s["breakdowns"]["difficulty"].values()) == sum(
+        1 for r in read_records(tmp_path / "out") if "difficulty" in r)
+    assert set(s["breakdowns"]["discipline_top"]) <= {"STEM", "Humanities", "Social Science"}
+    assert s["ingest_report"]["quarantined"] == 7
+    assert len(s["examples"]) == 2 and s["examples"][0] == next(read_records(tmp_path / "out"))
+
+
+def test_real_corpus_ingest_round_trip(corpora_dir: Path, tmp_path: Path) -> None:
+    # The first 3,000 lines: enough for every kind of item at the head of the corpus, and fast.
+    head = tmp_path / "head.jsonl"
+    with head.open("wb") as f:
+        batch = next(read_batches(corpora_dir / "zh_poetry.jsonl.zst", batch_lines=3000))
+        f.write(b"".join(raw + b"\n" for raw in batch.raw))
+    report = ingest([head], tmp_path / "out")
+    assert report["records"] == 3000
+    assert list(read_records(tmp_path / "out")) == batch.records
+
+
+def test_public_api_works_after_the_module_was_imported(tmp_path: Path) -> None:
+    import boostpack
+    import boostpack.ingestion.pipeline  # a submodule import must not shadow the function
+
+    _inputs(tmp_path)
+    report = boostpack.ingest([tmp_path / "in"], tmp_path / "out")
+    assert report["records"] == 5
+    assert len(list(boostpack.read_records(tmp_path / "out"))) == 5

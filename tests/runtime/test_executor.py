@@ -1,0 +1,92 @@
+"""run_tasks: task order, equal results across worker counts, resume by markers, errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from boostpack.errors import InvalidInput
+from boostpack.runtime.executor import TaskRunner, run_tasks, task_fingerprint
+
+
+def square_and_log(task: tuple[str, int]) -> int:
+    """Top-level (spawn-safe): append the task to a log file so tests can count executions."""
+    log, x = task
+    with open(log, "a") as f:
+        f.write(f"{x}\n")
+    return x * x
+
+
+def fail_on_three(task: tuple[str, int]) -> int:
+    _, x = task
+    if x == 3:
+        raise RuntimeError("task 3 failed")
+    return square_and_log(task)
+
+
+def test_results_in_task_order_for_every_worker_count(tmp_path: Path) -> None:
+    tasks = [(str(tmp_path / "log"), x) for x in range(7)]
+    expected = [x * x for x in range(7)]
+    assert list(run_tasks(square_and_log, tasks, workers=1)) == expected
+    assert list(run_tasks(square_and_log, tasks, workers=2)) == expected
+
+
+def test_rerun_skips_finished_tasks_and_replays_their_results(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    tasks = [(str(log), x) for x in range(5)]
+    state = tmp_path / "state"
+    # First run dies at task 3: tasks 0-2 are finished and keep their markers.
+    with pytest.raises(RuntimeError, match="task 3 failed"):
+        list(run_tasks(fail_on_three, tasks, workers=1, state_dir=state))
+    assert log.read_text().split() == ["0", "1", "2"]
+    log.unlink()
+    assert list(run_tasks(square_and_log, tasks, workers=2, state_dir=state)) == [0, 1, 4, 9, 16]
+    assert sorted(log.read_text().split()) == ["3", "4"]  # only the unfinished ones ran
+
+
+def test_changed_task_is_not_skipped(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    state = tmp_path / "state"
+    list(run_tasks(square_and_log, [(str(log), 2)], state_dir=state))
+    assert list(run_tasks(square_and_log, [(str(log), 5)], state_dir=state)) == [25]
+    assert log.read_text().split() == ["2", "5"]
+    assert task_fingerprint((str(log), 2)) != task_fingerprint((str(log), 5))
+
+
+def test_worker_error_propagates(tmp_path: Path) -> None:
+    tasks = [(str(tmp_path / "log"), x) for x in range(6)]
+    with pytest.raises(RuntimeError, match="task 3 failed"):
+        list(run_tasks(fail_on_three, tasks, workers=2))
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, "2"])
+def test_bad_worker_count(workers: object) -> None:
+    with pytest.raises(InvalidInput, match="workers"):
+        list(run_tasks(square_and_log, [], workers=workers))  # type: ignore[arg-type]
+
+
+def test_one_runner_serves_several_stages(tmp_path: Path) -> None:
+    log = str(tmp_path / "log")
+    with TaskRunner(2) as runner:
+        first = list(runner.run(square_and_log, [(log, x) for x in range(5)]))
+        second = list(runner.run(square_and_log, [(log, x) for x in range(5, 9)]))
+    assert first + second == [x * x for x in range(9)]
+
+
+def test_resolve_workers(monkeypatch):
+    from boostpack.runtime.executor import resolve_workers
+
+    assert resolve_workers(3) == 3
+    monkeypatch.setenv("BOOSTPACK_WORKERS", "5")
+    assert resolve_workers(None) == 5
+    monkeypatch.delenv("BOOSTPACK_WORKERS")
+    assert resolve_workers(None) == (os.cpu_count() or 1)
+    for bad_env in ("0", "two", "-1"):
+        monkeypatch.setenv("BOOSTPACK_WORKERS", bad_env)
+        with pytest.raises(InvalidInput, match="BOOSTPACK_WORKERS"):
+            resolve_workers(None)
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(InvalidInput, match="workers"):
+            resolve_workers(bad)
