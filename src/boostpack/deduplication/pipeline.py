@@ -762,7 +762,7 @@ def _write(task: _WriteTask) -> dict[str, Any]:
     frames, hence the same bytes, as when read whole, and readers of the outputs can split
     them at frame boundaries in turn (16 MB frames: +0.04% size on the qa_en benchmark data).
     """
-    from boostpack.ingestion.readers import QuarantineEntry
+    from boostpack.ingestion.quarantine import QuarantineEntry
     from boostpack.ingestion.splits import record_lines
 
     if task.split is not None and _stat(task.path) != task.stat:

@@ -36,13 +36,13 @@ from boostpack.ingestion.formats import (
     converter,
     detect_format,
 )
+from boostpack.ingestion.quarantine import QuarantineEntry
 from boostpack.ingestion.records import RecordError
 
 __all__ = [
     "FORMATS",
     "SUPPORTED_SUFFIXES",
     "Batch",
-    "QuarantineEntry",
     "ReadOptions",
     "expand_inputs",
     "read_batches",
@@ -81,41 +81,6 @@ class ReadOptions:
         for path in self.requests:
             if not os.path.isfile(path):
                 raise InvalidInput(f"{os.fspath(path)}: batch requests file not found")
-
-
-@dataclass(slots=True)
-class QuarantineEntry:
-    """A line that did not become a record.
-
-    ``raw`` is the line decoded with ``surrogateescape``, so ``raw.encode("utf-8",
-    "surrogateescape")`` gives back the exact bytes even for invalid UTF-8. ``offset`` is the
-    line's byte offset in the decompressed stream (-1 for a Parquet row); ``detail`` a longer
-    human message when there is one (e.g. the Batch API's error message).
-    """
-
-    file: str
-    line: int
-    offset: int
-    reason: str
-    raw: str
-    detail: str = ""
-
-    def to_json(self) -> bytes:
-        """One quarantine JSON line (no newline); invalid UTF-8 also gets ``raw_base64``."""
-        entry: dict[str, Any] = {"file": self.file, "line": self.line, "offset": self.offset,
-                                 "reason": self.reason}
-        if self.detail:
-            entry["detail"] = self.detail
-        try:
-            self.raw.encode("utf-8")
-            entry["raw"] = self.raw
-        except UnicodeEncodeError:
-            import base64
-
-            data = self.raw.encode("utf-8", "surrogateescape")
-            entry["raw"] = data.decode("utf-8", "replace")
-            entry["raw_base64"] = base64.b64encode(data).decode("ascii")
-        return orjson.dumps(entry)
 
 
 @dataclass(slots=True)

@@ -36,8 +36,7 @@ import orjson
 
 from boostpack.errors import InvalidInput
 from boostpack.format import shards
-from boostpack.ingestion.pipeline import QUARANTINE_DIR
-from boostpack.ingestion.pipeline import ShardWriter as QuarantineWriter
+from boostpack.ingestion.quarantine import QuarantineWriter
 from boostpack.ingestion.readers import Batch, ReadOptions, expand_inputs, read_batches
 from boostpack.packing.packer import DEFAULT_WINDOW, STRATEGIES, Packer, Strategy, frame_documents
 from boostpack.packing.render import TEMPLATES, ChatTemplate, renderer
@@ -70,9 +69,6 @@ _SAMPLE_DOCS = 512
 _SAMPLE_BYTES = 1 << 16
 _SPOOL_DOCS = 65536  # documents per chunk when packing a spool: bounds the main's memory
 _OWN_FILE = re.compile(r"^(shard-\d{5}\.(tokens|index)|documents\.(offsets|ids)|quarantine)$")
-_QUARANTINE_SHARD_BYTES = 256 << 20
-
-
 
 
 def _prepare_output(directory: Path) -> None:
@@ -161,8 +157,7 @@ class _Output:
         self.counts = {"records": 0, "empty_records": 0, "quarantined_records": 0,
                        "input_bytes": 0}
         # Lines pack cannot read go where ingest and dedup put theirs, so none is lost unseen.
-        self.quarantine = QuarantineWriter(out / QUARANTINE_DIR, ".jsonl",
-                                           _QUARANTINE_SHARD_BYTES, compress=False)
+        self.quarantine = QuarantineWriter(out)
         self.quarantine_reasons: Counter[str] = Counter()
         self.sources: list[dict[str, Any]] = []
         self.source_documents: dict[int, int] = {}
