@@ -3,15 +3,15 @@
 sample → ingest → dedup (scored against the sample's planted duplicates) → pack (QA, and the
 sample's plain-text file as a "general corpus") → verify → load (a 70/30 mixture of the two
 packed sets, read by two ranks, with an exact resume). ``STEPS`` is the ordered list; each step
-takes the ``DemoRun`` (work directory, earlier outputs), returns its summary dict and has a
-function turning that summary into readable lines. Every step is a public API call, so the
-demo doubles as a worked example.
+takes the ``DemoRun`` (work directory, earlier outputs) and returns its summary dict, which
+``run_demo`` yields for the caller to show (``boostpack demo`` prints it). Every step is a public
+API call, so the demo doubles as a worked example.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,24 +19,22 @@ from typing import Any
 import numpy as np
 import orjson
 
+from boostpack import Mixture, PackedDataset, collate, dedup, ingest, pack, read_records, verify
 from boostpack.demo import sample
+from boostpack.ingestion.readers import iter_json_lines
+from boostpack.packing.render import renderer
 
 
 @dataclass
 class DemoRun:
-    """State passed along the steps: where things are and what each step returned."""
+    """State passed along the steps: where things are."""
 
     workdir: Path
     tokenizer: Path | None = None
     inputs: list[Path] = field(default_factory=list)
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Step:
-    name: str
-    run: Callable[[DemoRun], dict[str, Any]]
-    describe: Callable[[dict[str, Any]], list[str]]
+Step = Callable[[DemoRun], dict[str, Any]]
 
 
 def _sample(demo: DemoRun) -> dict[str, Any]:
@@ -45,28 +43,12 @@ def _sample(demo: DemoRun) -> dict[str, Any]:
             "bytes": sum(p.stat().st_size for p in demo.inputs)}
 
 
-def _describe_sample(s: dict[str, Any]) -> list[str]:
-    names = ", ".join(Path(p).name for p in s["files"])
-    return [f"sample: {len(s['files'])} files ({names}), {s['bytes'] / 1e6:.2f} MB -> {s['directory']}"]
-
-
 def _ingest(demo: DemoRun) -> dict[str, Any]:
-    from boostpack.ingestion.pipeline import ingest
-
     return ingest(demo.inputs, demo.workdir / "ingested",
                   requests=[demo.workdir / "sample" / sample.REQUESTS_PATH], progress=False)
 
 
-def _describe_ingest(report: dict[str, Any]) -> list[str]:
-    from boostpack.commands.ingest import summary_lines
-
-    return summary_lines(report)
-
-
 def _dedup(demo: DemoRun) -> dict[str, Any]:
-    from boostpack.deduplication.pipeline import dedup
-    from boostpack.ingestion.readers import iter_json_lines
-
     out = demo.workdir / "dedup"
     report = dedup([demo.workdir / "ingested" / "records"], out, progress=False)
     # Score against the planted duplicates: a pair is found when both records end in one
@@ -83,24 +65,10 @@ def _dedup(demo: DemoRun) -> dict[str, Any]:
             "unplanted_removed": sum(1 for rid in kept_as if rid not in planted)}
 
 
-def _describe_dedup(r: dict[str, Any]) -> list[str]:
-    reasons = ", ".join(f"{n:,} {reason}" for reason, n in r["reasons"].items() if n)
-    return [f"dedup: {r['input']:,} records -> {r['kept']:,} kept, {r['removed']:,} removed "
-            f"({reasons or 'none'}), {r['quarantined']:,} quarantined",
-            f"  planted duplicate pairs found: {r['planted_found']}/{r['planted_pairs']}; "
-            f"records removed that were not planted: {r['unplanted_removed']}",
-            f"  {r['params']['shingle']} {r['params']['ngram']}-grams, threshold "
-            f"{r['params']['threshold']}, {r['params']['bands']} bands x {r['params']['rows']} "
-            f"rows; largest cluster {r['clusters']['largest']}"]
-
-
 def _train_tokenizer(demo: DemoRun) -> Path:
     """A 4,096-id byte-level BPE trained on the ingested sample: no download needed, and
     deterministic (the same sample gives the same ids)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    from boostpack.ingestion.readers import read_records
-    from boostpack.packing.render import renderer
 
     render = renderer("qa")
     tok = Tokenizer(models.BPE())
@@ -117,9 +85,6 @@ def _train_tokenizer(demo: DemoRun) -> Path:
 
 
 def _pack(demo: DemoRun) -> dict[str, Any]:
-    from boostpack.format.shards import verify
-    from boostpack.packing.pipeline import pack
-
     trained = demo.tokenizer is None
     tokenizer = _train_tokenizer(demo) if trained else demo.tokenizer
     qa = pack([demo.workdir / "dedup" / "kept"], demo.workdir / "packed-qa", tokenizer=tokenizer,
@@ -131,22 +96,7 @@ def _pack(demo: DemoRun) -> dict[str, Any]:
     return {"tokenizer": str(tokenizer), "trained_tokenizer": trained, "qa": qa, "general": general}
 
 
-def _describe_pack(r: dict[str, Any]) -> list[str]:
-    what = "a 4,096-id BPE trained on the sample" if r["trained_tokenizer"] else r["tokenizer"]
-    lines = [f"pack: tokenizer {what}; both datasets verified (checksums, index invariants)"]
-    for name in ("qa", "general"):
-        s = r[name]
-        lines.append(
-            f"  {name}: {s['documents']:,} documents -> {s['sequences']:,} sequences of "
-            f"{s['seq_len']}, {s['tokens']:,} tokens, efficiency "
-            f"{s['packing_efficiency']:.2%}, {s['split_documents']:,} split -> {s['output']}")
-    return lines
-
-
 def _load(demo: DemoRun) -> dict[str, Any]:
-    from boostpack.loading.dataset import PackedDataset, collate
-    from boostpack.loading.mixture import Mixture
-
     qa = PackedDataset(demo.workdir / "packed-qa")
     general = PackedDataset(demo.workdir / "packed-general")
     sources = [(qa, 0.7), (general, 0.3)]
@@ -172,35 +122,20 @@ def _load(demo: DemoRun) -> dict[str, Any]:
             "realized_share": [c / 1000 for c in counts], "epochs_used": ranks[0].epochs_used(1000)}
 
 
-def _describe_load(r: dict[str, Any]) -> list[str]:
-    shapes = ", ".join(f"{k} {v}" for k, v in r["batch_shapes"]["rank0"].items())
-    share = " / ".join(f"{s:.1%}" for s in r["realized_share"])
-    epochs = " / ".join(f"{e:.2f}" for e in r["epochs_used"].values())
-    return [f"load: mixture of qa ({r['sequences'][0]:,} sequences) and general "
-            f"({r['sequences'][1]:,}) at 70/30 -> realized {share} over 1,000 samples "
-            f"({epochs} epochs of each)",
-            f"  2 ranks read {r['samples_per_rank']} samples each; batch: {shapes}",
-            f"  resume from state_dict gives the identical next sample: {r['resume_identical']}"]
-
-
-STEPS: list[Step] = [
-    Step("sample", _sample, _describe_sample),
-    Step("ingest", _ingest, _describe_ingest),
-    Step("dedup", _dedup, _describe_dedup),
-    Step("pack", _pack, _describe_pack),
-    Step("load", _load, _describe_load),
+STEPS: list[tuple[str, Step]] = [
+    ("sample", _sample),
+    ("ingest", _ingest),
+    ("dedup", _dedup),
+    ("pack", _pack),
+    ("load", _load),
 ]
 
 
 def run_demo(directory: str | os.PathLike[str],
-             on_step: Callable[[Step, dict[str, Any]], None] | None = None,
-             tokenizer: str | os.PathLike[str] | None = None) -> dict[str, dict[str, Any]]:
-    """Run every step in ``directory``; ``on_step`` sees each step's summary as it finishes.
+             tokenizer: str | os.PathLike[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run every step in ``directory``, yielding ``(step name, summary)`` as each finishes.
     ``tokenizer``: a ``tokenizer.json`` to pack with (default: one trained on the sample)."""
     demo = DemoRun(Path(directory), tokenizer=Path(tokenizer) if tokenizer else None)
     demo.workdir.mkdir(parents=True, exist_ok=True)
-    for step in STEPS:
-        demo.results[step.name] = step.run(demo)
-        if on_step is not None:
-            on_step(step, demo.results[step.name])
-    return demo.results
+    for name, step in STEPS:
+        yield name, step(demo)
