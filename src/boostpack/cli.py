@@ -1,8 +1,10 @@
 """The ``boostpack`` command: a thin argparse layer over the Python API.
 
 Each subcommand lives in ``boostpack.commands.<name>`` and exposes ``register(subparsers)``, which
-adds its parser and sets ``func`` (``args -> int`` exit code). Errors become one line on stderr;
-``BOOSTPACK_DEBUG=1`` shows the traceback. Exit codes: 0 ok, 1 failure, 2 usage, 130 interrupted.
+adds its parser and sets ``func`` (``args -> int`` exit code). Commands import the library inside
+``func``, so building the parser loads no numpy and no compiled module and ``--help`` or a usage
+error answers at once. Errors become one line on stderr; ``BOOSTPACK_DEBUG=1`` shows the
+traceback. Exit codes: 0 ok, 1 failure, 2 usage, 130 interrupted.
 """
 
 from __future__ import annotations
