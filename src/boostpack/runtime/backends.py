@@ -1,0 +1,102 @@
+"""Where a stage's tasks run: in this process, or on local worker processes.
+
+A backend only starts tasks and hands back their results; ordering, resume markers and
+cancellation are the executor's (``runtime.executor.TaskRunner``), the same for every backend.
+Another backend (e.g. a cluster) needs only ``workers``, ``prefetch``, ``submit`` and ``close``:
+``submit`` may return anything with ``result()`` and ``cancel()``, such as a
+``concurrent.futures.Future``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Generic, Protocol, TypeVar
+
+from boostpack.errors import InvalidInput
+
+T = TypeVar("T")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+def check_workers(workers: Any) -> int:
+    """``workers`` if it is a positive integer (not a bool), else ``InvalidInput``."""
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise InvalidInput(f"workers must be a positive integer, got {workers!r}")
+    return workers
+
+
+class TaskHandle(Protocol[R_co]):
+    """A submitted task: ``result()`` waits for it (re-raising its exception)."""
+
+    def result(self) -> R_co: ...
+
+    def cancel(self) -> bool: ...
+
+
+class Backend(Protocol):
+    """Runs ``fn(task)`` somewhere. ``workers``: tasks that run at once; ``prefetch``: how many
+    tasks the executor submits beyond the one whose result it waits for."""
+
+    workers: int
+    prefetch: int
+
+    def submit(self, fn: Callable[[T], R], task: T) -> TaskHandle[R]: ...
+
+    def close(self) -> None: ...
+
+
+class _Deferred(Generic[R]):
+    """A task run when its result is asked for, in the asking thread."""
+
+    def __init__(self, fn: Callable[[Any], R], task: Any) -> None:
+        self._fn, self._task = fn, task
+
+    def result(self) -> R:
+        return self._fn(self._task)
+
+    def cancel(self) -> bool:
+        return True
+
+
+class InProcess:
+    """Each task runs in this process, one at a time, when the executor reaches it: nothing is
+    computed ahead, so a traceback or a profile shows the stage's own code."""
+
+    workers = 1
+    prefetch = 0
+
+    def submit(self, fn: Callable[[T], R], task: T) -> _Deferred[R]:
+        return _Deferred(fn, task)
+
+    def close(self) -> None:
+        pass
+
+
+class LocalProcesses:
+    """``workers`` processes on this machine, started on first use and reused until ``close``.
+
+    Started with ``spawn`` (no inherited locks or threads, same behaviour on every OS), so a
+    task's function must be importable at module top level. Spawning and importing numpy costs
+    ~0.5 s per process, worth paying once per run rather than once per stage. Up to
+    ``2 * workers`` tasks are submitted ahead, so workers never wait for the consumer while
+    memory stays bounded by the task size, not the task count.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = check_workers(workers)
+        self.prefetch = 2 * workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, fn: Callable[[T], R], task: T) -> TaskHandle[R]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=multiprocessing.get_context("spawn"))
+        return self._pool.submit(fn, task)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
