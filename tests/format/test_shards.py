@@ -16,15 +16,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from boostpack.errors import CorruptData, InvalidInput
-from boostpack.format.shards import (
-    ShardWriter,
-    describe,
-    file_xxh3,
-    index_nbytes,
-    open_shards,
-    token_dtype,
-    verify,
-)
+from boostpack.format.describe import describe
+from boostpack.format.manifest import file_xxh3, index_nbytes
+from boostpack.format.reader import open_shards
+from boostpack.format.verify import verify
+from boostpack.format.writer import ShardWriter, token_dtype
 
 PAD = 7
 

@@ -35,7 +35,8 @@ import numpy as np
 import orjson
 
 from boostpack.errors import InvalidInput
-from boostpack.format import shards
+from boostpack.format.manifest import MANIFEST, file_xxh3
+from boostpack.format.writer import ShardWriter, token_dtype
 from boostpack.ingestion.quarantine import QuarantineWriter
 from boostpack.ingestion.readers import Batch, ReadOptions, expand_inputs, read_batches
 from boostpack.packing.packer import DEFAULT_WINDOW, STRATEGIES, Packer, Strategy, frame_documents
@@ -74,7 +75,7 @@ _OWN_FILE = re.compile(r"^(shard-\d{5}\.(tokens|index)|documents\.(offsets|ids)|
 def _prepare_output(directory: Path) -> None:
     """Make ``directory`` ready for a fresh run: refuse a finished dataset or foreign files;
     delete what an interrupted run of ours left (shards, document table, temp files)."""
-    if (directory / shards.MANIFEST).exists():
+    if (directory / MANIFEST).exists():
         raise InvalidInput(f"{directory} already holds a packed dataset; remove it or choose "
                            "another output directory")
     if not directory.exists():
@@ -136,7 +137,7 @@ def _configure(tokenizer: str | os.PathLike[str], seq_len: int, strategy: Strate
     if isinstance(pad, bool) or not isinstance(pad, int) or not 0 <= pad < info.vocab_size:
         raise InvalidInput(f"pad id {pad_id!r} is not a token id of this tokenizer "
                            f"(0 to {info.vocab_size - 1})")
-    dtype = shards.token_dtype(info.vocab_size)
+    dtype = token_dtype(info.vocab_size)
     if not 0 <= pad <= np.iinfo(dtype).max:
         raise InvalidInput(f"pad id {pad} does not fit {dtype}")
     per_shard = max(1, parse_size(shard_size, "shard size") // (seq_len * dtype.itemsize))
@@ -152,7 +153,7 @@ class _Output:
         self.cfg = cfg
         self.packer = Packer(cfg.seq_len, cfg.strategy, pad_id=cfg.pad, dtype=cfg.dtype,
                              window=cfg.window)
-        self.writer = shards.ShardWriter(out, seq_len=cfg.seq_len, dtype=cfg.dtype,
+        self.writer = ShardWriter(out, seq_len=cfg.seq_len, dtype=cfg.dtype,
                                          sequences_per_shard=cfg.per_shard)
         self.counts = {"records": 0, "empty_records": 0, "quarantined_records": 0,
                        "input_bytes": 0}
@@ -340,7 +341,7 @@ def pack_batches(
 
 def _source(path: str) -> dict[str, Any]:
     return {"path": os.path.abspath(path), "bytes": os.path.getsize(path),
-            "xxh3": shards.file_xxh3(path), "records": 0}
+            "xxh3": file_xxh3(path), "records": 0}
 
 
 @fewer_collections()
