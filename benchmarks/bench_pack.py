@@ -16,7 +16,8 @@ import pytest
 
 from boostpack.format.reader import open_shards
 from boostpack.format.writer import ShardWriter
-from boostpack.packing.packer import DEFAULT_WINDOW, Packer, fill, frame_documents, plan
+from boostpack.packing.config import DEFAULT_WINDOW
+from boostpack.packing.packer import Packer, fill, frame_documents, plan
 
 SEQ_LEN = 4096
 
