@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from boostpack.format.shards import ShardWriter, open_shards
-from boostpack.packing.packer import DEFAULT_WINDOW, Packer, fill, frame_documents, plan
+from boostpack.format.reader import open_shards
+from boostpack.format.writer import ShardWriter
+from boostpack.packing.config import DEFAULT_WINDOW
+from boostpack.packing.packer import Packer, fill, frame_documents, plan
 
 SEQ_LEN = 4096
 

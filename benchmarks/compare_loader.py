@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from boostpack import PackedDataset, ShuffledSampler
-from boostpack.format.shards import ShardWriter
+from boostpack.format.writer import ShardWriter
 
 SEQ_LEN = 4096
 

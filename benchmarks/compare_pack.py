@@ -39,8 +39,10 @@ import numpy as np
 import orjson
 
 from boostpack.ingestion.readers import Batch, read_batches
-from boostpack.packing.packer import DEFAULT_WINDOW, fill, frame_documents, plan
-from boostpack.packing.pipeline import BATCH_LINES, pack, pack_batches
+from boostpack.packing.config import DEFAULT_WINDOW
+from boostpack.packing.documents import BATCH_LINES
+from boostpack.packing.packer import fill, frame_documents, plan
+from boostpack.packing.pipeline import pack, pack_batches
 from boostpack.packing.render import renderer
 from boostpack.packing.tokenization import GigaEncoder, load_encoders
 from qa_corpus import QA_EN as CORPUS

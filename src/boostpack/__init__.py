@@ -18,7 +18,7 @@ _LAZY = {
     "MinHasher": "boostpack.deduplication.minhash",
     "dedup": "boostpack.deduplication.pipeline",
     "pack": "boostpack.packing.pipeline",
-    "verify": "boostpack.format.shards",
+    "verify": "boostpack.format.verify",
     "PackedDataset": "boostpack.loading.dataset",
     "collate": "boostpack.loading.dataset",
     "ShuffledSampler": "boostpack.loading.sampler",

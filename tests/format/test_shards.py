@@ -16,15 +16,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from boostpack.errors import CorruptData, InvalidInput
-from boostpack.format.shards import (
-    ShardWriter,
-    describe,
-    file_xxh3,
-    index_nbytes,
-    open_shards,
-    token_dtype,
-    verify,
-)
+from boostpack.format.describe import describe
+from boostpack.format.manifest import file_xxh3, index_nbytes
+from boostpack.format.reader import open_shards
+from boostpack.format.verify import verify
+from boostpack.format.writer import ShardWriter, token_dtype
 
 PAD = 7
 
@@ -258,6 +254,24 @@ def test_verify_catches_tokens_in_padding(tmp_path: Path) -> None:
         xxh3=file_xxh3(tok)))
     with pytest.raises(CorruptData, match="shard-00001: sequence 1 has non-pad"):
         verify(tmp_path / "ds")
+
+
+@pytest.mark.parametrize("name", ["shard-00001.tokens", "shard-00002.index",
+                                  "documents.offsets", "documents.ids"])
+def test_reader_checks_every_listed_file_without_reading_it(tmp_path: Path, name: str) -> None:
+    """``check_files`` (what PackedDataset runs at open) and ``verify`` both refuse a listed
+    file that is missing or of another size, documents table included; one stat per file."""
+    _small_dataset(tmp_path / "ds")
+    open_shards(tmp_path / "ds").check_files()
+    path = tmp_path / "ds" / name
+    path.write_bytes(path.read_bytes() + b"\0")
+    for check in (lambda: open_shards(tmp_path / "ds").check_files(),
+                  lambda: verify(tmp_path / "ds")):
+        with pytest.raises(CorruptData, match=rf"{name} is \d+ bytes; the manifest lists"):
+            check()
+    path.unlink()
+    with pytest.raises(CorruptData, match=rf"{name} is missing"):
+        open_shards(tmp_path / "ds").check_files()
 
 
 def test_directory_without_manifest_is_not_a_dataset(tmp_path: Path) -> None:

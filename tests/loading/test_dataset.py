@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from boostpack import PackedDataset
 from boostpack.errors import CorruptData
-from boostpack.format.shards import ShardWriter, open_shards, verify
+from boostpack.format.reader import open_shards
+from boostpack.format.verify import verify
+from boostpack.format.writer import ShardWriter
 from boostpack.loading.dataset import IGNORE_INDEX, collate
 
 PAD = 3

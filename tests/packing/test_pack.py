@@ -15,7 +15,10 @@ import pytest
 
 from boostpack import cli
 from boostpack.errors import CorruptData, InvalidInput
-from boostpack.format.shards import ShardWriter, describe, open_shards, verify
+from boostpack.format.describe import describe
+from boostpack.format.reader import open_shards
+from boostpack.format.verify import verify
+from boostpack.format.writer import ShardWriter
 from boostpack.ingestion.readers import read_batches
 from boostpack.packing.pipeline import pack
 from boostpack.packing.render import renderer

@@ -18,11 +18,12 @@ import zstandard
 
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.readers import read_batches
-from boostpack.packing.pipeline import _source, pack, pack_batches
+from boostpack.packing.output import source_entry
+from boostpack.packing.pipeline import pack, pack_batches
 from boostpack.packing.tokenization import GigaEncoder
 
 SEQ_LEN = 64
-pack_module = importlib.import_module("boostpack.packing.pipeline")
+pack_module = importlib.import_module("boostpack.packing.threads")
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def test_batching_does_not_change_the_output(corpus: Path, tmp_path: Path,
     expected = _files(tmp_path / "file")
     for batch_lines in (1, 37, 100_000):
         out = tmp_path / f"b{batch_lines}"
-        sources = [_source(str(corpus))]
+        sources = [source_entry(str(corpus))]
         pack_batches(((0, b) for b in read_batches(corpus, batch_lines=batch_lines)), out,
                      sources=sources, **kw)
         assert _files(out) == expected, batch_lines
@@ -154,13 +155,13 @@ def test_gc_threshold_is_raised_during_a_pack_and_restored(corpus: Path, tmp_pat
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     before = gc.get_threshold()
     seen = []
-    real = pack_module._render_batch
+    real = pack_module.render_batch
 
     def spy(*args: object) -> object:
         seen.append(gc.get_threshold())
         return real(*args)
 
-    monkeypatch.setattr(pack_module, "_render_batch", spy)
+    monkeypatch.setattr(pack_module, "render_batch", spy)
     kw = dict(tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN, progress=False)
     pack(corpus, tmp_path / "ok", **kw)
     assert seen and all(t[0] >= 50_000 for t in seen) and gc.get_threshold() == before

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from boostpack import _packing
 from boostpack.errors import InvalidInput, KernelError
-from boostpack.packing.packer import STRATEGIES, Packer, fill, frame_documents, plan
+from boostpack.packing.config import STRATEGIES
+from boostpack.packing.packer import Packer, fill, frame_documents, plan
 
 
 def reference_plan(lengths: list[int], seq_len: int, strategy: str, flush: bool = True):

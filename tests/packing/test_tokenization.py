@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from boostpack.errors import InvalidInput
-from boostpack.format.shards import token_dtype
+from boostpack.format.writer import token_dtype
 from boostpack.ingestion.readers import read_batches
 from boostpack.packing.render import renderer
 from boostpack.packing.tokenization import (

@@ -6,13 +6,17 @@ import argparse
 from typing import Any
 
 from boostpack.commands._reading import add_read_options, read_kwargs
+from boostpack.packing.config import (
+    DEFAULT_SEQ_LEN,
+    DEFAULT_SHARD_SIZE,
+    DEFAULT_WINDOW,
+    ENGINES,
+    STRATEGIES,
+    TEMPLATES,
+)
 
 
 def register(subparsers: Any) -> None:
-    from boostpack.packing.packer import DEFAULT_WINDOW, STRATEGIES
-    from boostpack.packing.render import TEMPLATES
-    from boostpack.packing.tokenization import ENGINES
-
     p = subparsers.add_parser(
         "pack",
         help="tokenize and pack records into fixed-length token shards",
@@ -26,7 +30,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")
     p.add_argument("--tokenizer", required=True, metavar="PATH",
                    help="tokenizer.json (or a directory holding one); never downloaded")
-    p.add_argument("--seq-len", type=int, default=4096, help="tokens per sequence (4096)")
+    p.add_argument("--seq-len", type=int, default=DEFAULT_SEQ_LEN,
+                   help=f"tokens per sequence ({DEFAULT_SEQ_LEN})")
     p.add_argument("--strategy", choices=STRATEGIES, default="bestfit",
                    help="bestfit (default: never split a document that fits), concat, pad")
     p.add_argument("--template", choices=TEMPLATES, default="qa",
@@ -40,7 +45,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--workers", type=int, help="cores to use: N worker processes, one input "
                    "file each, when there are several files; else N tokenizer threads "
                    "(default: all cores)")
-    p.add_argument("--shard-size", default="1G", help="bytes of tokens per shard (1G)")
+    p.add_argument("--shard-size", default=DEFAULT_SHARD_SIZE,
+                   help=f"bytes of tokens per shard ({DEFAULT_SHARD_SIZE})")
     p.add_argument("--tokenizer-engine", choices=ENGINES, default="auto",
                    help="auto (default), hf (Hugging Face tokenizers) or giga (gigatoken)")
     p.add_argument("--window", type=int, default=DEFAULT_WINDOW,

@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from boostpack.format.shards import verify
+    from boostpack.format.verify import verify
     from boostpack.runtime.console import emit_json, log
 
     result = verify(args.path)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from boostpack.errors import InvalidInput
-from boostpack.format.shards import ShardReader
+from boostpack.format.reader import ShardReader
 from boostpack.runtime.atomic import atomic_write
 
 MAGIC = b"MMIDIDX\x00\x00"

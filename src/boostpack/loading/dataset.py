@@ -42,43 +42,10 @@ import numpy as np
 
 from boostpack._loader import ShardSamples
 from boostpack.errors import CorruptData, InvalidInput
-from boostpack.format.shards import ShardReader, index_nbytes
-from boostpack.format.shards import verify as verify_shards
+from boostpack.format.reader import ShardReader
+from boostpack.format.verify import verify as verify_shards
 
 IGNORE_INDEX = -100
-
-
-def _check_files(reader: ShardReader) -> None:
-    """Every file the manifest lists exists with the listed size, and the sizes agree with the
-    shapes (one ``stat`` per file: catches a truncated, swapped or missing shard at open)."""
-    manifest = reader.manifest
-    itemsize = reader.dtype.itemsize
-    base = os.fspath(reader.path)
-    total = 0
-    for meta in manifest["shards"]:
-        s, p = int(meta["sequences"]), int(meta["pieces"])
-        expected = {
-            "tokens": s * reader.seq_len * itemsize,
-            "index": index_nbytes(s, p),
-        }
-        for kind, size in expected.items():
-            listed = meta["files"][kind]
-            try:
-                # os.stat on a joined string: pathlib's object churn tripled the open time.
-                actual = os.stat(os.path.join(base, listed["path"])).st_size
-            except FileNotFoundError:
-                raise CorruptData(f"{reader.path}: {listed['path']} is missing") from None
-            if actual != listed["bytes"] or actual != size:
-                raise CorruptData(
-                    f"{reader.path}: {listed['path']} is {actual} bytes; the manifest lists "
-                    f"{listed['bytes']} and {s} sequences x {reader.seq_len} need {size}"
-                )
-        total += s
-    if total != int(manifest["totals"]["sequences"]):
-        raise CorruptData(
-            f"{reader.path}: shards hold {total} sequences, manifest totals say "
-            f"{manifest['totals']['sequences']}"
-        )
 
 
 class PackedDataset:
@@ -104,7 +71,7 @@ class PackedDataset:
         if verify:
             verify_shards(self.path)
         self._reader = ShardReader(self.path)
-        _check_files(self._reader)
+        self._reader.check_files()
         reader = self._reader
         self.seq_len: int = reader.seq_len
         self.dtype: np.dtype = reader.dtype

@@ -22,18 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from boostpack import _packing
 from boostpack.errors import InvalidInput
+from boostpack.packing.config import (
+    DEFAULT_WINDOW,
+    STRATEGIES,
+    Strategy,
+    check_choice,
+    check_seq_len,
+    check_window,
+)
 
-Strategy = Literal["bestfit", "concat", "pad"]
-STRATEGIES: tuple[Strategy, ...] = ("bestfit", "concat", "pad")
-# 16k QA documents (≈ 300 tokens each) are ≈ 1,200 sequences of 4096: losing at most part of the
-# last sequence per window costs < 0.1% efficiency, and the window's tokens stay ≈ 20 MB.
-DEFAULT_WINDOW = 16384
 # Best-fit windows hand their 16 emptiest sequences' documents to the next window instead of
 # emitting them part-empty. Measured on qa_en (57,628 documents, 86 tokens mean) at 4096:
 # efficiency 97.61% -> 99.94% with 1k-document windows, 99.77% -> 99.94% with 16k; the carry
@@ -67,10 +69,8 @@ def plan(item_lengths: np.ndarray, seq_len: int, strategy: Strategy = "bestfit",
          flush: bool = True) -> Plan:
     """Plan the packing of items with the given lengths (tokens, each ≥ 1) into sequences of
     ``seq_len`` tokens. ``flush=False`` (concat) leaves an incomplete last sequence unemitted."""
-    if strategy not in STRATEGIES:
-        raise InvalidInput(f"unknown strategy {strategy!r} (one of {', '.join(STRATEGIES)})")
-    if not 0 < seq_len < 2**32:
-        raise InvalidInput(f"seq_len must be in [1, 2^32), got {seq_len}")
+    check_choice("strategy", strategy, STRATEGIES)
+    seq_len = check_seq_len(seq_len)
     lengths = np.ascontiguousarray(item_lengths, dtype=np.uint64)
     bound = _packing.pack_bound(lengths, seq_len)
     seq_ptr = np.empty(bound + 1, dtype=np.uint64)
@@ -136,12 +136,8 @@ class Packer:
     def __init__(self, seq_len: int, strategy: Strategy = "bestfit", *, pad_id: int,
                  dtype: np.dtype, window: int = DEFAULT_WINDOW,
                  window_tokens: int | None = None) -> None:
-        if strategy not in STRATEGIES:
-            raise InvalidInput(f"unknown strategy {strategy!r} (one of {', '.join(STRATEGIES)})")
-        if not 0 < seq_len < 2**31:
-            raise InvalidInput(f"seq_len must be in [1, 2^31), got {seq_len}")
-        if window < 1:
-            raise InvalidInput(f"window must be >= 1, got {window}")
+        check_choice("strategy", strategy, STRATEGIES)
+        seq_len, window = check_seq_len(seq_len), check_window(window)
         self.seq_len, self.strategy, self.pad_id = seq_len, strategy, pad_id
         self.dtype = np.dtype(dtype)
         if pad_id < 0 or pad_id > np.iinfo(self.dtype).max:

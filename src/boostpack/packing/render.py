@@ -19,8 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from boostpack.errors import InvalidInput
-
-TEMPLATES = ("qa", "qa+reasoning", "text", "chat")
+from boostpack.packing.config import TEMPLATES, check_choice
 
 
 def _qa(record: dict[str, Any]) -> str:
@@ -84,8 +83,6 @@ def renderer(template: str, chat: ChatTemplate | None = None
         if chat is None:
             raise InvalidInput("template 'chat' needs the tokenizer's chat template")
         return chat
-    funcs = {"qa": _qa, "qa+reasoning": _qa_reasoning, "text": _text}
-    if template not in funcs:
-        raise InvalidInput(f"unknown template {template!r} (one of {', '.join(TEMPLATES)})")
-    return funcs[template]
+    check_choice("template", template, TEMPLATES)
+    return {"qa": _qa, "qa+reasoning": _qa_reasoning, "text": _text}[template]
 

@@ -21,15 +21,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import orjson
 
 from boostpack.errors import InvalidInput
+from boostpack.packing.config import ENGINES, Engine, check_choice
 
-Engine = Literal["auto", "hf", "giga"]
-ENGINES: tuple[Engine, ...] = ("auto", "hf", "giga")
 # Well-known special-token spellings, used only when neither tokenizer_config.json nor the
 # post-processor names BOS/EOS (Llama-3's tokenizer.json has a ByteLevel post-processor).
 _BOS_NAMES = ("<|begin_of_text|>", "<s>", "<bos>", "<|startoftext|>")
@@ -255,8 +254,7 @@ def _load_encoders(path: str, engine: Engine, _size: int, _mtime_ns: int
     file, only ``tokenizers``, with a warning. Loading takes seconds for a 128k vocabulary and
     releases the GIL, so callers may run it on a thread while they start reading input.
     """
-    if engine not in ENGINES:
-        raise InvalidInput(f"unknown tokenizer engine {engine!r} (one of {', '.join(ENGINES)})")
+    check_choice("tokenizer engine", engine, ENGINES)
     if engine == "hf":
         return [HFEncoder(path)], None
     try:
