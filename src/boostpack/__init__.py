@@ -18,6 +18,7 @@ _LAZY = {
     "MinHasher": "boostpack.deduplication.minhash",
     "dedup": "boostpack.deduplication.pipeline",
     "pack": "boostpack.packing.pipeline",
+    "PackConfig": "boostpack.packing.config",
     "verify": "boostpack.format.verify",
     "PackedDataset": "boostpack.loading.dataset",
     "collate": "boostpack.loading.dataset",

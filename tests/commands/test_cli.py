@@ -69,7 +69,7 @@ def test_inspect_records_and_ingest_dir(tmp_path: Path, capsys: pytest.CaptureFi
 def test_inspect_packed_dataset_calls_shards_describe(tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    shards = pytest.importorskip("boostpack.format.shards")
+    shards = pytest.importorskip("boostpack.format.describe")
     calls = []
 
     def describe(path: str, examples: int = 3) -> dict:
