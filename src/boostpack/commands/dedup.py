@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from boostpack.commands._reading import add_read_options, read_kwargs
-from boostpack.deduplication.lsh import DEFAULT_THRESHOLD
+from boostpack.deduplication.settings import DEFAULT_THRESHOLD
 
 
 def register(subparsers: Any) -> None:

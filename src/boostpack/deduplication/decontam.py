@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from boostpack.deduplication.minhash import DEFAULT_DIGITS, MinHasher
-from boostpack.errors import InvalidInput
+from boostpack.deduplication.minhash import MinHasher
+from boostpack.deduplication.settings import DEFAULT_DIGITS, check_int
 
 # Odd 64-bit multiplier of the polynomial n-gram hash (the golden-ratio constant) and its
 # inverse mod 2^64.
@@ -56,8 +56,7 @@ def ngram_hashes(texts: Sequence[str], n: int,
     (a 10^6-word vocabulary has about a hundred colliding word pairs; only n-grams differing in
     just such a word collide), computed for the whole batch at once in numpy.
     """
-    if n < 1:
-        raise InvalidInput(f"n-gram size must be >= 1, got {n}")
+    n = check_int("decontam_ngram", n)
     hasher = _word_hasher(digits)
     per_doc = [hasher.shingle_hashes(t) for t in texts]
     counts = np.fromiter(map(len, per_doc), dtype=np.int64, count=len(per_doc))

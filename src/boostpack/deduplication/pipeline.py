@@ -923,25 +923,15 @@ def _config(*, threshold: float | None, num_perm: int, shingle: str | None, ngra
             decontam_min_overlap: float | None, fmt: str, mapping: Mapping[str, str] | None,
             strict: bool, requests: Sequence[str | os.PathLike[str]],
             frame_bytes: int) -> DedupConfig:
-    from boostpack.deduplication import minhash
-    from boostpack.deduplication.lsh import DEFAULT_THRESHOLD, optimal_params
+    from boostpack.deduplication import settings as s
+    from boostpack.deduplication.lsh import optimal_params
 
-    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
-    shingle = minhash.DEFAULT_SHINGLE if shingle is None else shingle
-    ngram = minhash.DEFAULT_NGRAM if ngram is None else ngram
-    digits = minhash.DEFAULT_DIGITS if digits is None else digits
-    if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
-        raise InvalidInput(f"threshold must be between 0 and 1 (exclusive), got {threshold!r}")
-    if not isinstance(num_perm, int) or not 1 <= num_perm <= 1024:
-        raise InvalidInput(f"num_perm must be an integer from 1 to 1024, got {num_perm!r}")
-    if shingle not in ("word", "char"):
-        raise InvalidInput(f"shingle must be 'word' or 'char', got {shingle!r}")
-    if not isinstance(ngram, int) or ngram < 1:
-        raise InvalidInput(f"ngram must be a positive integer, got {ngram!r}")
-    if not isinstance(seed, int) or seed < 0:
-        raise InvalidInput(f"seed must be a non-negative integer, got {seed!r}")
-    minhash.MinHasher(num_perm=num_perm, ngram=ngram, seed=seed, shingle=shingle,
-                      digits=digits)  # its range checks
+    threshold = s.check_threshold(s.DEFAULT_THRESHOLD if threshold is None else threshold)
+    num_perm = s.check_num_perm(num_perm)
+    shingle = s.check_shingle(s.DEFAULT_SHINGLE if shingle is None else shingle)
+    ngram = s.check_ngram(s.DEFAULT_NGRAM if ngram is None else ngram)
+    seed = s.check_seed(seed)
+    digits = s.check_digits(s.DEFAULT_DIGITS if digits is None else digits)
     if (bands is None) != (rows is None):
         raise InvalidInput("give both bands and rows, or neither")
     if bands is None or rows is None:
