@@ -118,13 +118,13 @@ def test_cli_json_report(good: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_input_changed_during_the_run(good: Path, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Phase 3 re-reads plain inputs: one modified after phase 1 is an error, not bad output."""
-    cluster = dd._cluster
+    cluster = dd.cluster
 
     def cluster_then_edit(*args: Any) -> Any:
         result = cluster(*args)
         good.write_bytes(good.read_bytes() + good.read_bytes())
         return result
 
-    monkeypatch.setattr(dd, "_cluster", cluster_then_edit)
+    monkeypatch.setattr(dd, "cluster", cluster_then_edit)
     with pytest.raises(InvalidInput, match=r"in\.jsonl: input changed during the run"):
         dedup(good, tmp_path / "out", progress=False)

@@ -53,9 +53,9 @@ class Calls:
 
 
 @pytest.mark.parametrize(("phase", "fail_at", "redone"), [
-    ("_sign", 3, {"_sign": 1, "_cluster": 1, "_write": 3}),
-    ("_cluster", 1, {"_sign": 0, "_cluster": 1, "_write": 3}),
-    ("_write", 2, {"_sign": 0, "_cluster": 0, "_write": 2}),
+    ("sign_task", 3, {"sign_task": 1, "cluster": 1, "write_task": 3}),
+    ("cluster", 1, {"sign_task": 0, "cluster": 1, "write_task": 3}),
+    ("write_task", 2, {"sign_task": 0, "cluster": 0, "write_task": 2}),
 ])
 def test_injected_failure_then_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phase: str,
                                       fail_at: int, redone: dict[str, int]) -> None:
@@ -78,11 +78,11 @@ def test_injected_failure_then_resume(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_changed_options_start_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = make_inputs(tmp_path, files=2)
     with monkeypatch.context() as m:
-        m.setattr(dd, "_write", Calls(dd._write, 1))
+        m.setattr(dd, "write_task", Calls(dd.write_task, 1))
         with pytest.raises(RuntimeError):
             dd.dedup(inputs, tmp_path / "out", progress=False)
-    sign = Calls(dd._sign)
-    monkeypatch.setattr(dd, "_sign", sign)
+    sign = Calls(dd.sign_task)
+    monkeypatch.setattr(dd, "sign_task", sign)
     report = dd.dedup(inputs, tmp_path / "out", threshold=0.8, progress=False)
     assert sign.count == 2 and report["params"]["threshold"] == 0.8
 
@@ -106,7 +106,7 @@ def test_sigkill_mid_run_then_rerun_matches_clean_run(tmp_path: Path) -> None:
     assert tree(out) == tree(tmp_path / "clean")
 
 
-@pytest.mark.parametrize("phase", ["_sign", "_write"])
+@pytest.mark.parametrize("phase", ["sign_task", "write_task"])
 def test_resume_with_files_in_splits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phase: str) -> None:
     """Several splits per file: a run failing midway resumes to the bytes of a clean run; so
     does one failing while it joins the parts into the output files."""
@@ -130,7 +130,7 @@ def test_resume_with_files_in_splits(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # Unsplit (one part per file, renamed into place): fail after the first rename; the
     # bytes equal the split run's.
     with monkeypatch.context() as m:
-        m.setattr(dd, "_join_parts", Calls(dd._join_parts, 2))
+        m.setattr(dd, "join_parts", Calls(dd.join_parts, 2))
         with pytest.raises(RuntimeError, match="injected"):
             dd.dedup(inputs, tmp_path / "j", frame_bytes=4096, progress=False)
     dd.dedup(inputs, tmp_path / "j", frame_bytes=4096, progress=False)

@@ -6,7 +6,18 @@ import argparse
 from typing import Any
 
 from boostpack.commands._reading import add_read_options, read_kwargs
-from boostpack.deduplication.lsh import DEFAULT_THRESHOLD
+from boostpack.deduplication.settings import (
+    DEFAULT_FIELDS,
+    DEFAULT_NGRAM,
+    DEFAULT_NUM_PERM,
+    DEFAULT_SEED,
+    DEFAULT_SHINGLE,
+    DEFAULT_THRESHOLD,
+    DIGIT_MODES,
+    KEEP_POLICIES,
+    SHINGLES,
+)
+from boostpack.runtime.console import emit_json, log
 
 
 def register(subparsers: Any) -> None:
@@ -23,16 +34,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")
     p.add_argument("--threshold", type=float, help="Jaccard similarity of a near duplicate "
                    f"(default {DEFAULT_THRESHOLD}, measured on real QA)")
-    p.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default 128)")
-    p.add_argument("--shingle", choices=("word", "char"), help="shingle unit (default char)")
-    p.add_argument("--ngram", type=int, help="shingle length in units (default 5)")
-    p.add_argument("--seed", type=int, default=1, help="MinHash seed (default 1)")
-    p.add_argument("--digits", choices=("keep", "class"),
+    p.add_argument("--num-perm", type=int, default=DEFAULT_NUM_PERM,
+                   help=f"MinHash permutations (default {DEFAULT_NUM_PERM})")
+    p.add_argument("--shingle", choices=SHINGLES, help=f"shingle unit (default {DEFAULT_SHINGLE})")
+    p.add_argument("--ngram", type=int, help=f"shingle length in units (default {DEFAULT_NGRAM})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"MinHash seed (default {DEFAULT_SEED})")
+    p.add_argument("--digits", choices=DIGIT_MODES,
                    help="digits in normalized text: kept (default) or all mapped to 0")
     p.add_argument("--bands", type=int, help="LSH bands (default: optimal for threshold)")
     p.add_argument("--rows", type=int, help="LSH rows per band (with --bands)")
-    p.add_argument("--fields", default="question,answer",
-                   help="record fields whose text is compared (default question,answer)")
+    p.add_argument("--fields", default=",".join(DEFAULT_FIELDS),
+                   help=f"record fields whose text is compared (default {','.join(DEFAULT_FIELDS)})")
     p.add_argument("--against", nargs="+", action="extend", default=[], metavar="REF",
                    help="reference files (e.g. benchmark test sets): inputs near them are removed")
     p.add_argument("--decontam-ngram", type=int, metavar="N",
@@ -40,7 +52,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--decontam-min-overlap", type=float, metavar="FRACTION",
                    help="with --decontam-ngram: need this share of the input's n-grams, not one")
     keep = p.add_mutually_exclusive_group()
-    keep.add_argument("--keep", choices=("first", "longest"),
+    keep.add_argument("--keep", choices=KEEP_POLICIES,
                       help="which duplicate to keep (default first in input order)")
     keep.add_argument("--keep-max", metavar="FIELD",
                       help="keep the duplicate with the largest numeric FIELD (ties: first)")
@@ -54,9 +66,16 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """The human summary of a dedup report."""
+    reasons = ", ".join(f"{k} {v:,}" for k, v in report["reasons"].items())
+    return [f"dedup: {report['input']:,} records -> kept {report['kept']:,}, removed "
+            f"{report['removed']:,} ({reasons}), quarantined {report['quarantined']:,} in "
+            f"{report['timings']['total']:.1f}s"]
+
+
 def run(args: argparse.Namespace) -> int:
     from boostpack.deduplication.pipeline import dedup
-    from boostpack.runtime.console import emit_json
 
     report = dedup(
         args.inputs, args.output, threshold=args.threshold, num_perm=args.num_perm,
@@ -66,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         decontam_min_overlap=args.decontam_min_overlap, workers=args.workers,
         memory=args.memory, **read_kwargs(args),
     )
+    for line in summary_lines(report):
+        log(line)
     if args.json:
         emit_json(report)
     return 0

@@ -11,6 +11,9 @@ benchmark item is matched only by text that contains it whole.
 Each n-gram is a 64-bit hash (32 bits would collide: 10^7 reference n-grams against an input's
 hundreds give a false match in one input of ten). The reference index is two arrays on disk
 (n-gram hash, reference document), sorted, memory-mapped by every worker.
+
+``Contamination`` keeps, per input, the closest reference found by any rule (exact copy,
+verified near pair, n-gram overlap) while dedup's cluster phase runs.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from boostpack.deduplication.minhash import DEFAULT_DIGITS, MinHasher
-from boostpack.errors import InvalidInput
+from boostpack.deduplication.minhash import MinHasher
+from boostpack.deduplication.plan import NONE
+from boostpack.deduplication.settings import DEFAULT_DIGITS, check_int
+from boostpack.errors import CorruptData
 
 # Odd 64-bit multiplier of the polynomial n-gram hash (the golden-ratio constant) and its
 # inverse mod 2^64.
@@ -56,8 +61,7 @@ def ngram_hashes(texts: Sequence[str], n: int,
     (a 10^6-word vocabulary has about a hundred colliding word pairs; only n-grams differing in
     just such a word collide), computed for the whole batch at once in numpy.
     """
-    if n < 1:
-        raise InvalidInput(f"n-gram size must be >= 1, got {n}")
+    n = check_int("decontam_ngram", n)
     hasher = _word_hasher(digits)
     per_doc = [hasher.shingle_hashes(t) for t in texts]
     counts = np.fromiter(map(len, per_doc), dtype=np.int64, count=len(per_doc))
@@ -114,9 +118,18 @@ class NgramIndex:
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> NgramIndex:
+        """The index ``save`` wrote, memory-mapped; ``CorruptData`` if it is missing or damaged."""
         d = Path(directory)
-        return cls(np.load(d / "ngram_hashes.npy", mmap_mode="r"),
-                   np.load(d / "ngram_refs.npy", mmap_mode="r"))
+        try:
+            hashes = np.load(d / "ngram_hashes.npy", mmap_mode="r")
+            ref = np.load(d / "ngram_refs.npy", mmap_mode="r")
+        except (OSError, ValueError, EOFError) as err:
+            raise CorruptData(f"{d}: unreadable n-gram index ({err})") from None
+        if (hashes.dtype != np.uint64 or ref.dtype != np.uint32 or hashes.ndim != 1
+                or hashes.shape != ref.shape):
+            raise CorruptData(f"{d}: n-gram index arrays do not match ({hashes.dtype}{hashes.shape}, "
+                              f"{ref.dtype}{ref.shape})")
+        return cls(hashes, ref)
 
     def match(self, texts: Sequence[str], n: int, min_overlap: float | None,
               digits: str = DEFAULT_DIGITS) -> tuple[np.ndarray, np.ndarray]:
@@ -174,3 +187,54 @@ class NgramIndex:
             ref_out[gd[first]] = gr[first]
         overlap[~flagged] = 0.0
         return ref_out, overlap
+
+
+class Contamination:
+    """For each input, the reference document it is closest to so far and how close:
+    ``ref uint32[total]`` (``NONE``: none) and ``sim float32[total]``, over all document
+    numbers (references first). Empty (``total`` 0) when a run has no references."""
+
+    def __init__(self, total: int) -> None:
+        self.ref = np.full(total, NONE, dtype=np.uint32)
+        self.sim = np.zeros(total, dtype=np.float32)
+
+    def exact(self, ref: np.ndarray, doc: np.ndarray) -> None:
+        """Inputs ``doc`` are exact copies of references ``ref`` (the smallest one wins)."""
+        np.minimum.at(self.ref, doc, ref)
+        self.sim[doc] = 1.0
+
+    def near(self, ref: np.ndarray, doc: np.ndarray, sim: np.ndarray) -> None:
+        """Verified near pairs: keep for each input its most similar reference (ties: the
+        smaller number)."""
+        cur_ref, cur_sim = self.ref[doc], self.sim[doc]
+        better = (cur_ref == NONE) | (sim > cur_sim) | ((sim == cur_sim) & (ref < cur_ref))
+        ref, doc, sim = ref[better], doc[better], sim[better]
+        # Several references for one input in this chunk: sort so the best comes last per input.
+        order = np.lexsort((-ref.astype(np.int64), sim, doc))
+        ref, doc, sim = ref[order], doc[order], sim[order]
+        last = np.ones(len(doc), dtype=bool)
+        last[:-1] = doc[1:] != doc[:-1]
+        self.ref[doc[last]] = ref[last]
+        self.sim[doc[last]] = sim[last]
+
+    def inherit(self, exact_first: np.ndarray) -> None:
+        """Exact copies share their group representative's contamination (``exact_first``:
+        each document's group representative)."""
+        inherit = (self.ref == NONE) & (self.ref[exact_first] != NONE)
+        self.ref[inherit] = self.ref[exact_first[inherit]]
+        self.sim[inherit] = self.sim[exact_first[inherit]]
+
+    def ngram(self, ng_ref: np.ndarray, ng_sim: np.ndarray, first_input: int) -> int:
+        """Add the inputs the n-gram rule flags (``ng_ref int64``: reference or -1, ``ng_sim``:
+        overlap; per input, from document ``first_input`` on) that are not contaminated yet;
+        return how many."""
+        flagged = np.flatnonzero(ng_ref >= 0) + first_input
+        flagged = flagged[self.ref[flagged] == NONE]
+        self.ref[flagged] = ng_ref[flagged - first_input]
+        self.sim[flagged] = ng_sim[flagged - first_input]
+        return len(flagged)
+
+    def sparse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(docs, ref, sim)`` of the contaminated documents only (contamination is rare)."""
+        docs = np.flatnonzero(self.ref != NONE)
+        return docs, self.ref[docs], self.sim[docs]

@@ -12,10 +12,8 @@ from functools import lru_cache
 import numpy as np
 
 from boostpack import _minhash
+from boostpack.deduplication.settings import DEFAULT_THRESHOLD, check_num_perm, check_threshold
 from boostpack.errors import InvalidInput
-
-# Measured with tools/measure_near_dup_defaults.py on real QA (docs/dedup-defaults.md).
-DEFAULT_THRESHOLD = 0.5
 
 __all__ = ["DEFAULT_THRESHOLD", "band_keys", "optimal_params", "signature_similarity"]
 
@@ -46,10 +44,7 @@ def optimal_params(
     b = 1..num_perm, r = 1..num_perm // b wins); the integrals are computed exactly (the
     integrands are polynomials) instead of with adaptive quadrature.
     """
-    if not 0.0 <= threshold <= 1.0:
-        raise InvalidInput(f"threshold must be in [0, 1], got {threshold}")
-    if not isinstance(num_perm, int) or num_perm < 1:
-        raise InvalidInput(f"num_perm must be a positive int, got {num_perm!r}")
+    threshold, num_perm = check_threshold(threshold), check_num_perm(num_perm)
     if false_positive_weight < 0 or false_negative_weight < 0:
         raise InvalidInput("false positive/negative weights must be non-negative")
     best, opt = float("inf"), (0, 0)

@@ -4,6 +4,7 @@ Normalization, shingling and hashing run in C in one pass over the bytes (``csrc
 ``csrc/minhash.h`` define them exactly; ``docs/dedup-defaults.md`` explains the defaults). For any
 text, ``datasketch.MinHash(num_perm, seed=seed, scheme="affine32", hashfunc=lambda v: v)`` updated
 with ``shingle_hashes(text)`` has the same ``hashvalues`` as ``signatures([text])[0]``.
+The defaults and the limits of the parameters are defined in ``boostpack.deduplication.settings``.
 """
 
 from __future__ import annotations
@@ -14,23 +15,20 @@ from typing import Any
 import numpy as np
 
 from boostpack import _minhash
+from boostpack.deduplication.settings import (
+    DEFAULT_DIGITS,
+    DEFAULT_NGRAM,
+    DEFAULT_NUM_PERM,
+    DEFAULT_SEED,
+    DEFAULT_SHINGLE,
+    DIGIT_MODES,
+    check_digits,
+    check_ngram,
+    check_num_perm,
+    check_seed,
+    check_shingle,
+)
 from boostpack.errors import InvalidInput
-
-# Measured on real QA with planted near-duplicates (tools/measure_near_dup_defaults.py,
-# docs/dedup-defaults.md): character 5-grams keep short paraphrased QA items similar enough to
-# find, where word 5-grams lose most of them.
-DEFAULT_NUM_PERM = 128
-DEFAULT_NGRAM = 5
-DEFAULT_SHINGLE = "char"
-DEFAULT_SEED = 1
-
-# Digits: "keep" (each digit a word character, unchanged) or "class" (every decimal digit -> "0",
-# the web-corpus convention). "keep" by default: on the 57,628 qa_en items with string answers,
-# "class" gives 1,106 distinct items (1,010 of them arithmetic like "4 * 8 =\n32" vs
-# "9 + 5 =\n14") the exact hash of another item, so exact dedup would drop distinct problems
-# (tools/measure_digit_collisions.py, docs/dedup-defaults.md).
-DEFAULT_DIGITS = "keep"
-DIGIT_MODES = ("keep", "class")
 
 # An empty document (nothing left after normalization) has no shingle; like an empty datasketch
 # MinHash, its signature is this value in every position.
@@ -49,12 +47,6 @@ __all__ = [
     "normalize",
     "permutations",
 ]
-
-
-def _digits(digits: str) -> str:
-    if not isinstance(digits, str) or digits not in DIGIT_MODES:
-        raise InvalidInput(f"digits must be one of {DIGIT_MODES}, got {digits!r}")
-    return digits
 
 
 def _utf8(text: str | bytes) -> bytes:
@@ -106,7 +98,7 @@ def normalize(text: str | bytes, digits: str = DEFAULT_DIGITS) -> str:
     ``digits="keep"``, every decimal digit (all scripts) turned into ``0`` with ``"class"``.
     Invalid UTF-8 bytes each become U+FFFD.
     """
-    return _minhash.normalize_utf8(_utf8(text), _digits(digits)).decode("utf-8")
+    return _minhash.normalize_utf8(_utf8(text), check_digits(digits)).decode("utf-8")
 
 
 def exact_hashes(data: Any, offsets: Any, digits: str = DEFAULT_DIGITS) -> np.ndarray:
@@ -116,7 +108,7 @@ def exact_hashes(data: Any, offsets: Any, digits: str = DEFAULT_DIGITS) -> np.nd
     ``data[offsets[i]:offsets[i+1]]`` (``offsets``: integers[n+1], non-decreasing, within data);
     ``digits`` is the normalization's digit mode (see ``normalize``).
     """
-    mode = _digits(digits)
+    mode = check_digits(digits)
     buf, offs = _byte_buffer(data), _offsets(offsets)
     try:
         return _minhash.exact_hashes(buf, offs, mode)
@@ -159,16 +151,8 @@ class MinHasher:
         shingle: str = DEFAULT_SHINGLE,
         digits: str = DEFAULT_DIGITS,
     ) -> None:
-        if not isinstance(num_perm, int) or num_perm < 1:
-            raise InvalidInput(f"num_perm must be a positive int, got {num_perm!r}")
-        if not isinstance(ngram, int) or not 1 <= ngram <= _minhash.MAX_NGRAM:
-            raise InvalidInput(f"ngram must be an int in 1..{_minhash.MAX_NGRAM}, got {ngram!r}")
-        if shingle not in ("char", "word"):
-            raise InvalidInput(f"shingle must be 'char' or 'word', got {shingle!r}")
-        if not isinstance(seed, int) or not 0 <= seed < 2**32:
-            raise InvalidInput(f"seed must be an int in [0, 2**32), got {seed!r}")
-        self.num_perm, self.ngram, self.seed, self.shingle = num_perm, ngram, seed, shingle
-        self.digits = _digits(digits)
+        self.num_perm, self.ngram = check_num_perm(num_perm), check_ngram(ngram)
+        self.seed, self.shingle, self.digits = check_seed(seed), check_shingle(shingle), check_digits(digits)
         self._a, self._b = permutations(num_perm, seed)
 
     def __repr__(self) -> str:

@@ -1,0 +1,294 @@
+"""Phase 2 of dedup, *cluster*: decide every input document (kept, or removed and why).
+
+``Clustering.run`` applies these steps in order, over the sign files (``SignStore``):
+
+1. ``exact_groups``: inputs whose normalized text has the same 128-bit hash form one group (the
+   pairs come from sorting the hashes, as for LSH); a reference equal to an input contaminates it.
+2. ``write_members``: one representative per exact group, and every reference, take part in LSH.
+3. ``band_pairs``, one task per LSH band, on worker processes: candidate pairs from the sorted
+   band keys of the members (spilled to sorted runs past ``memory / workers``).
+4. ``verify_and_union``, band by band in this process: pairs an earlier band joined are skipped;
+   ``verify_pairs`` accepts a pair whose signature Jaccard reaches the threshold; accepted input
+   pairs are unioned, accepted reference pairs contaminate the input.
+5. ``settle_contamination``: exact copies inherit their group's; the n-gram rule adds more.
+6. ``choose_kept`` (the rule: ``deduplication.keep``): the kept document of every cluster.
+7. ``write_plan``: one plan file per input sign task (``deduplication.plan``), and the counts.
+
+``verify_pairs`` needs only the signature files and a pair list, so it can run inside the band
+tasks as well as here; the union-find stays here, as the one place that sees every band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from boostpack.deduplication.candidates import PairFinder
+from boostpack.deduplication.config import DedupConfig
+from boostpack.deduplication.decontam import Contamination
+from boostpack.deduplication.keep import (
+    Decisions,
+    assign_units,
+    best_per_group,
+    decide,
+    mark_contaminated,
+)
+from boostpack.deduplication.lsh import signature_similarity
+from boostpack.deduplication.plan import CONTAMINATED, EXACT, NEAR, write_plan
+from boostpack.deduplication.sign import EMPTY_FLAG, SignResult
+from boostpack.deduplication.store import Layout, SignStore, layout
+from boostpack.deduplication.unionfind import UnionFind
+from boostpack.deduplication.workdir import WorkDir, corrupt, read_array
+from boostpack.errors import InvalidInput
+from boostpack.runtime.atomic import atomic_write
+from boostpack.runtime.executor import TaskRunner
+
+PAIR = np.dtype([("a", "<u4"), ("b", "<u4")])  # a candidate pair on disk: star centre, input
+# Pairs verified per gather of signatures: 32k pairs x 2 x 512 B = 32 MB at 128 permutations.
+_VERIFY_CHUNK = 1 << 15
+# Per-document state of this phase: ~34 B/doc (~42 with references) besides the pair finder's
+# buffer, which gets what is left of the budget (32 B per buffered entry, one per document).
+_BYTES_PER_DOC = 42
+_MIN_PAIR_MEMORY = 64 << 20
+
+
+@dataclass(frozen=True)
+class BandTask:
+    """The candidate pairs of one LSH band, among the documents of ``WorkDir.members``."""
+
+    band: int
+    work: WorkDir
+    ref_count: int
+    memory: int
+    config: DedupConfig
+    tasks: Layout = field(repr=False)
+
+
+def band_pairs(task: BandTask) -> dict[str, int]:
+    """Write ``WorkDir.band_pairs(band)``: the band's candidate pairs (``PAIR`` records); return
+    how many, and how many sort runs spilled to disk."""
+    store = SignStore(task.work, task.tasks, task.config.num_perm, task.config.bands)
+    member = read_array(task.work.members, bool, store.total)
+    finder = PairFinder(task.ref_count, task.memory, task.work.spill(task.band))
+    count = 0
+    try:
+        keys = ((first, k, member[first : first + len(k)]) for first, k in store.band(task.band))
+        chunks = ((k[m], np.flatnonzero(m).astype(np.uint32) + np.uint32(first)) for first, k, m in keys)
+        with atomic_write(task.work.band_pairs(task.band)) as f:
+            for a, b in finder.pairs(chunks, size_hint=int(member.sum())):
+                out = np.empty(len(a), dtype=PAIR)
+                out["a"], out["b"] = a, b
+                f.write(out.tobytes())
+                count += len(a)
+    finally:
+        store.close()
+    return {"pairs": count, "spilled_runs": finder.runs_spilled}
+
+
+def read_pairs(work: WorkDir, band: int, total: int,
+               step: int = 1 << 20) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs ``band_pairs`` wrote for ``band``, ``(a uint32[k], b uint32[k])`` a million at
+    a time."""
+    path = work.band_pairs(band)
+    try:
+        f = open(path, "rb")  # noqa: SIM115 (closed below; the generator may stop early)
+    except FileNotFoundError:
+        raise corrupt(path, "missing") from None
+    with f:
+        while data := f.read(step * PAIR.itemsize):
+            if len(data) % PAIR.itemsize:
+                raise corrupt(path, "ends inside a pair")
+            pairs = np.frombuffer(data, dtype=PAIR)
+            if max(int(pairs["a"].max()), int(pairs["b"].max())) >= total:
+                raise corrupt(path, f"a document number past the {total} documents")
+            yield pairs["a"].copy(), pairs["b"].copy()
+
+
+def similarity(store: SignStore, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """float32[m]: signature Jaccard of the document pairs ``(a[i], b[i])``."""
+    out = np.empty(len(a), dtype=np.float32)
+    for s in range(0, len(a), _VERIFY_CHUNK):
+        e = min(s + _VERIFY_CHUNK, len(a))
+        # One gather for both sides: star centres repeat, and reads are shared.
+        both = store.signatures(np.concatenate((a[s:e], b[s:e])))
+        out[s:e] = signature_similarity(both[: e - s], both[e - s :])
+    return out
+
+
+def verify_pairs(store: SignStore, a: np.ndarray, b: np.ndarray,
+                 config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """``(accepted bool[m], similarity float32[m])`` of the candidate pairs ``(a[i], b[i])``:
+    accepted when the signature Jaccard reaches ``threshold`` (all of them with ``verify`` off:
+    classic LSH, where components are the clusters)."""
+    sim = similarity(store, a, b)
+    ok = sim >= config.threshold if config.verify else np.ones(len(sim), dtype=bool)
+    return ok, sim
+
+
+def _masked_chunks(keys: np.ndarray, mask: np.ndarray,
+                   step: int = 1 << 20) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(keys, doc numbers) of the documents where ``mask`` is set, a million at a time."""
+    for s in range(0, len(keys), step):
+        docs = (np.flatnonzero(mask[s : s + step]) + s).astype(np.uint32)
+        yield keys[docs], docs
+
+
+class Clustering:
+    """Phase 2 of one run (module docstring). The per-document state lives on ``self`` while
+    steps need it, and each step drops what later ones do not, so the peak stays near
+    ``_BYTES_PER_DOC`` per document plus the pair finder's budget."""
+
+    def __init__(self, work: WorkDir, results: list[SignResult], ref_count: int,
+                 config: DedupConfig, memory: int, runner: TaskRunner) -> None:
+        self.work, self.results, self.ref_count = work, results, ref_count
+        self.config, self.memory, self.runner = config, memory, runner
+        self.store = SignStore(work, layout(results), config.num_perm, config.bands)
+        self.total = total = self.store.total
+        if total >= 0xFFFFFFFF:
+            raise InvalidInput(f"{total} documents exceed the 2^32-1 a single dedup run supports")
+        self.uf = UnionFind(total)
+        self.contamination = Contamination(total if ref_count else 0)
+        self.exact_first = np.arange(total, dtype=np.uint32)  # each document's exact group
+        self.stats = {"exact_pairs": 0, "candidate_pairs": 0, "verified_pairs": 0,
+                      "rejected_pairs": 0, "spilled_runs": 0}
+
+    def run(self) -> dict[str, Any]:
+        """Decide every input document, write the plan; return the counts for the report."""
+        try:
+            empty = self.exact_groups()
+            empty_text = int(empty[self.ref_count :].sum())
+            self.write_members(empty)
+            del empty
+            tasks = [BandTask(b, self.work, self.ref_count,
+                              max(self.memory // self.runner.workers, _MIN_PAIR_MEMORY),
+                              self.config, self.store.tasks) for b in range(self.config.bands)]
+            for band, result in enumerate(self.runner.run(band_pairs, tasks, self.work.markers("bands"))):
+                self.stats["spilled_runs"] += result["spilled_runs"]
+                self.verify_and_union(band)
+            by_ngram = self.settle_contamination()
+            decisions = self.choose_kept()
+            self.write_plan(decisions)
+            return self.summary(decisions, empty_text, by_ngram)
+        finally:
+            self.store.close()
+
+    def exact_groups(self) -> np.ndarray:
+        """Union each input with the first input of its exact group (``exact_first``), record
+        references' exact copies; return ``empty bool[total]`` (no text to compare)."""
+        empty = (self.store.column("flags.bin", np.uint8) & EMPTY_FLAG) != 0
+        finder = PairFinder(self.ref_count, max(self.memory - _BYTES_PER_DOC * self.total, _MIN_PAIR_MEMORY),
+                            self.work.spill())
+        # The first 64 bits are the bucket key, the other 64 confirm.
+        exact = self.store.column("exact.bin", np.uint64, 2)
+        for a, b in finder.pairs(_masked_chunks(exact[:, 0], ~empty), size_hint=self.total):
+            ok = exact[a, 1] == exact[b, 1]
+            a, b = a[ok], b[ok]
+            ref = a < self.ref_count
+            if ref.any():
+                self.contamination.exact(a[ref], b[ref])
+                a, b = a[~ref], b[~ref]
+            self.exact_first[b] = a  # the star centre is the group's smallest input
+            self.uf.union(a, b)
+            self.stats["exact_pairs"] += len(a)
+        self.stats["spilled_runs"] += finder.runs_spilled
+        return empty
+
+    def write_members(self, empty: np.ndarray) -> None:
+        """Near duplicates are searched over one representative per exact group."""
+        member = ~empty
+        rc = self.ref_count
+        member[rc:] &= self.exact_first[rc:] == np.arange(rc, self.total, dtype=np.uint32)
+        with atomic_write(self.work.members) as f:
+            f.write(member.tobytes())
+
+    def verify_and_union(self, band: int) -> None:
+        """Verify the band's candidate pairs not already in one cluster; union the accepted
+        input pairs, record the accepted reference pairs as contamination."""
+        roots = self.uf.roots()
+        for a, b in read_pairs(self.work, band, self.total):
+            ref = a < self.ref_count
+            # Pairs already in one cluster need no verification; references are never unioned.
+            todo = ref | (roots[a] != roots[b])
+            a, b, ref = a[todo], b[todo], ref[todo]
+            self.stats["candidate_pairs"] += len(a)
+            ok, sim = verify_pairs(self.store, a, b, self.config)
+            self.stats["verified_pairs"] += int(ok.sum())
+            self.stats["rejected_pairs"] += int((~ok).sum())
+            if (ok & ref).any():
+                self.contamination.near(a[ok & ref], b[ok & ref], sim[ok & ref])
+            self.uf.union(a[ok & ~ref], b[ok & ~ref])
+
+    def settle_contamination(self) -> int:
+        """Exact copies inherit their group's contamination; then the n-gram rule. Returns the
+        inputs the n-gram rule alone flagged."""
+        if self.ref_count:
+            self.contamination.inherit(self.exact_first)
+        if not self.config.decontam_ngram:
+            return 0
+        first_input_task = sum(r["ref"] for r in self.results)  # not from offsets: a task may be empty
+        ng_ref = self.store.column("ngram_ref.bin", np.int64, first_task=first_input_task)
+        ng_sim = self.store.column("ngram_sim.bin", np.float32, first_task=first_input_task)
+        return self.contamination.ngram(ng_ref, ng_sim, self.ref_count)
+
+    def choose_kept(self) -> Decisions:
+        """The keep rule over the final clusters; contaminated inputs are never kept nor a
+        cluster's representative."""
+        total, rc = self.total, self.ref_count
+        roots = self.uf.roots()
+        del self.uf
+        c_docs, c_ref, c_sim = self.contamination.sparse()
+        del self.contamination
+        contaminated = np.zeros(total, dtype=bool)
+        contaminated[c_docs] = True
+        score = None
+        if self.config.keep != "first" or self.config.keep_max:
+            score = self.store.column("score.bin", np.float64)
+        cand = (np.flatnonzero(~contaminated[rc:]) + rc).astype(np.uint32)
+        del contaminated
+        # A unit is one exact group, represented by its best member; clustering acts on units.
+        rep_of_exact = best_per_group(cand, self.exact_first, score, total)
+        unit_of = rep_of_exact[self.exact_first[cand]]
+        del rep_of_exact
+        units = cand[unit_of == cand]
+        kept_unit, sim_unit, label = assign_units(
+            lambda a, b: similarity(self.store, a, b), units, roots, score, total,
+            self.config.threshold if self.config.verify else None)
+        del score, roots
+        decisions = decide(total, cand, unit_of, units, kept_unit, sim_unit, label, self.exact_first)
+        mark_contaminated(decisions, c_docs, c_ref, c_sim, rc)
+        return decisions
+
+    def write_plan(self, decisions: Decisions) -> None:
+        offsets = self.store.offsets
+        for i in range(len(self.results)):
+            lo, hi = int(offsets[i]), int(offsets[i + 1])
+            if lo < self.ref_count:
+                continue
+            write_plan(self.work.plan(i), decisions.action[lo:hi], decisions.dup_of[lo:hi],
+                       decisions.similarity[lo:hi])
+
+    def summary(self, decisions: Decisions, empty_text: int, by_ngram: int) -> dict[str, Any]:
+        counts = np.bincount(decisions.action[self.ref_count :], minlength=4)
+        sizes = decisions.sizes
+        hist = np.bincount(sizes)
+        return {
+            "reasons": {"exact": int(counts[EXACT]), "near": int(counts[NEAR]),
+                        "contaminated": int(counts[CONTAMINATED])},
+            "contaminated_by_ngram": by_ngram,
+            "clusters": {
+                "duplicate_clusters": int((sizes > 1).sum()),
+                "largest": int(sizes.max()) if len(sizes) else 0,
+                "size_histogram": {str(k): int(v) for k, v in enumerate(hist) if v},
+            },
+            "pairs": self.stats,
+            "empty_text": empty_text,
+        }
+
+
+def cluster(work: WorkDir, results: list[SignResult], ref_count: int, config: DedupConfig,
+            memory: int, runner: TaskRunner) -> dict[str, Any]:
+    """Phase 2: decide every input document; write ``plan/<task>.bin`` files; return stats."""
+    return Clustering(work, results, ref_count, config, memory, runner).run()

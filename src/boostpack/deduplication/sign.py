@@ -1,0 +1,254 @@
+"""Phase 1 of dedup, *sign*: read records, and hash what the later phases compare.
+
+One task per split of a plain JSONL file (line-aligned byte ranges, see
+``boostpack.ingestion.splits``) or per compressed/Parquet file, on worker processes: read and
+parse, take the dedup text, its 128-bit exact hash, MinHash signature and LSH band keys, and
+(with ``decontam_ngram``) the word n-gram overlap with the references. The files of task ``t``,
+in ``WorkDir.task(t)``, one value per document in document order::
+
+    sig.bin       uint32[n, num_perm]  MinHash signatures
+    bands.bin     uint64 band keys, band-major per batch (m documents: band 0's m keys, band 1's...)
+    exact.bin     uint64[n, 2]         128-bit hash of the normalized text (bucket key, check)
+    flags.bin     uint8[n]             EMPTY_FLAG: no text left after normalization
+    ids.bin       the record ids as JSON strings, back to back; idend.bin uint64[n] their ends
+    score.bin     float64[n]           the keep rank (keep_max field or text length), if needed
+  references, with decontam_ngram:
+    ngrams.bin    uint64[k]            word n-gram hashes; ngram_doc.bin uint32[k] their document
+  inputs:
+    lines.bin     uint64[n]            line numbers (local to the split)
+    ngram_ref.bin int64[n], ngram_sim.bin float32[n]   n-gram overlap (see decontam.NgramIndex)
+    quarantine.pkl                     lists of QuarantineEntry, line numbers local to the split
+    raw.zst       a file read whole keeps its record lines here, so that phase 3 need not
+                  decompress and parse it again (a split's lines are re-read from the input)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, TypedDict
+
+import numpy as np
+import orjson
+import zstandard
+
+from boostpack.deduplication.config import DedupConfig
+from boostpack.deduplication.decontam import NgramIndex, ngram_hashes
+from boostpack.deduplication.lsh import band_keys
+from boostpack.deduplication.minhash import EMPTY_HASH_VALUE, MinHasher, exact_hashes
+from boostpack.deduplication.text import PackedTexts, pack_texts
+from boostpack.deduplication.workdir import ZSTD_LEVEL, WorkDir, dump_pickles, read_array
+from boostpack.errors import InvalidInput
+from boostpack.ingestion.readers import Batch, read_batches
+from boostpack.ingestion.splits import RangeReader, Split
+from boostpack.runtime.atomic import atomic_write
+from boostpack.runtime.gc_threshold import fewer_collections
+
+EMPTY_FLAG = 1
+
+
+@dataclass(frozen=True)
+class SignTask:
+    """Phase 1 for one file or one ``split`` of a plain file (None: the whole file, read by
+    ``read_batches``); ``index`` numbers the tasks of references + inputs, in order."""
+
+    index: int
+    path: str
+    is_ref: bool
+    work: WorkDir
+    config: DedupConfig
+    split: Split | None
+    batch_lines: int = field(default=8192, compare=False)
+
+
+class SignResult(TypedDict):
+    """What a sign task reports (kept in its completion marker, so plain JSON values)."""
+
+    n: int  # documents (parsed records)
+    batches: list[int]  # documents per batch, which locate the band keys
+    quarantined: int
+    empty: int  # blank lines
+    lines_read: int
+    bytes: int  # input bytes read, every line with its terminator
+    cuts: list[int]  # documents that start an output frame (see deduplication.write)
+    ref: bool
+
+
+def keep_value(record: Mapping[str, Any], name: str) -> float:
+    """The ``keep_max`` rank of a record: its numeric field, or -inf (missing, NaN, not a number)."""
+    value = record.get(name)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
+        return float(value)
+    return -math.inf
+
+
+def frame_cuts(lengths: np.ndarray, before: int, last: int, done: int, cell: int) -> np.ndarray:
+    """Document numbers (counted from ``done``) that start an output frame in a file read
+    whole: documents whose line starts past a multiple of ``cell`` in the stream of record
+    lines (terminators included), so no batch size changes them. ``before``: that stream's
+    bytes ahead of this batch; ``last``: where its previous record started."""
+    starts = before + np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    prev = np.concatenate(([last], starts[:-1]))
+    return np.flatnonzero(starts // cell > prev // cell) + done
+
+
+def _bytes_read(batch: Batch) -> int:
+    """Input bytes of a batch for throughput: every line and its terminator, blank ones as 1."""
+    return (sum(map(len, batch.raw)) + len(batch.raw) + batch.empty
+            + sum(len(q.raw.encode("utf-8", "surrogateescape")) + 1 for q in batch.quarantined))
+
+
+class _RawLines:
+    """``raw.zst`` of a file read whole: its record lines, and the documents that start an
+    output frame (``frame_cuts``)."""
+
+    def __init__(self, f: BinaryIO, frame_bytes: int) -> None:
+        self.writer = zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_writer(f, closefd=False)
+        self.frame_bytes = frame_bytes
+        self.cuts: list[int] = []
+        self.size = self.last_start = 0
+
+    def add(self, raw: list[bytes], done: int) -> None:
+        self.writer.write(b"\n".join(raw) + b"\n")
+        m = len(raw)
+        lengths = np.fromiter(map(len, raw), dtype=np.int64, count=m)
+        self.cuts += frame_cuts(lengths, self.size, self.last_start, done, self.frame_bytes).tolist()
+        self.last_start = self.size + int(lengths[:-1].sum()) + m - 1
+        self.size += int(lengths.sum()) + m
+
+    def finish(self) -> None:
+        self.writer.flush(zstandard.FLUSH_FRAME)
+
+
+class _SignFiles:
+    """The files of one sign task (module docstring), open for atomic writing in ``stack``;
+    ``n``: documents written so far."""
+
+    def __init__(self, stack: contextlib.ExitStack, task: SignTask, whole_file: bool) -> None:
+        d = task.work.task(task.index)
+        d.mkdir(parents=True, exist_ok=True)
+        cfg = self.config = task.config
+
+        def out(name: str) -> Any:
+            return stack.enter_context(atomic_write(d / name, "wb"))
+
+        self.sig, self.bands, self.exact, self.flags = out("sig.bin"), out("bands.bin"), out("exact.bin"), out("flags.bin")
+        self.ids, self.idend = out("ids.bin"), out("idend.bin")
+        self.score = out("score.bin") if cfg.keep_max or cfg.keep == "longest" else None
+        self.ngrams = self.ngram_doc = self.lines = self.ngram_ref = self.ngram_sim = None
+        self.quarantine, self.raw = None, None
+        if task.is_ref:
+            if cfg.decontam_ngram:
+                self.ngrams, self.ngram_doc = out("ngrams.bin"), out("ngram_doc.bin")
+        else:
+            self.lines, self.ngram_ref, self.ngram_sim = out("lines.bin"), out("ngram_ref.bin"), out("ngram_sim.bin")
+            self.quarantine = out("quarantine.pkl")
+            if whole_file:
+                self.raw = _RawLines(out("raw.zst"), cfg.frame_bytes)
+        self.n = self.id_bytes = 0
+
+    def hashes(self, packed: PackedTexts, hasher: MinHasher) -> None:
+        """Signatures, band keys, exact hashes and empty flags of a batch."""
+        cfg = self.config
+        sigs = hasher.signatures_packed(packed.data, packed.offsets)
+        self.sig.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
+        # Band-major per batch: phase 2 reads one band at a time, contiguously.
+        keys = band_keys(sigs, cfg.bands, cfg.rows)
+        self.bands.write(np.ascontiguousarray(keys.T, dtype=np.uint64).tobytes())
+        exact = exact_hashes(packed.data, packed.offsets, cfg.digits)
+        self.exact.write(np.ascontiguousarray(exact, dtype=np.uint64).tobytes())
+        self.flags.write(np.where((sigs == EMPTY_HASH_VALUE).all(axis=1), EMPTY_FLAG, 0).astype(np.uint8).tobytes())
+
+    def ids_and_scores(self, batch: Batch, packed: PackedTexts) -> None:
+        m = len(batch.records)
+        ids = [orjson.dumps(r["id"]) for r in batch.records]  # JSON-ready for removed/
+        self.ids.write(b"".join(ids))
+        ends = np.cumsum(np.fromiter(map(len, ids), dtype=np.uint64, count=m)) + np.uint64(self.id_bytes)
+        self.idend.write(ends.tobytes())
+        self.id_bytes = int(ends[-1])
+        if self.config.keep_max:
+            scores = [keep_value(r, self.config.keep_max) for r in batch.records]
+            self.score.write(np.array(scores, dtype=np.float64).tobytes())
+        elif self.score is not None:
+            self.score.write(packed.lengths.astype(np.float64).tobytes())
+
+    def reference_ngrams(self, texts: list[str]) -> None:
+        cfg = self.config
+        h, doc = ngram_hashes(texts, cfg.decontam_ngram, cfg.digits)
+        self.ngrams.write(h.tobytes())
+        self.ngram_doc.write((doc.astype(np.uint64) + self.n).astype(np.uint32).tobytes())
+
+    def input_lines(self, batch: Batch, texts: list[str], index: NgramIndex | None) -> None:
+        """Line numbers, n-gram overlap with the references (``index``) and saved raw lines."""
+        cfg = self.config
+        self.lines.write(np.asarray(batch.lines, dtype=np.uint64).tobytes())
+        if index is not None:
+            ref, overlap = index.match(texts, cfg.decontam_ngram, cfg.decontam_min_overlap, cfg.digits)
+            self.ngram_ref.write(ref.tobytes())
+            self.ngram_sim.write(overlap.tobytes())
+        if self.raw is not None:
+            self.raw.add(batch.raw, self.n)
+
+
+@fewer_collections()
+def sign_task(task: SignTask) -> SignResult:
+    """Read one file or split and write its per-document files; return its counts."""
+    cfg = task.config
+    hasher = MinHasher(num_perm=cfg.num_perm, ngram=cfg.ngram, seed=cfg.seed, shingle=cfg.shingle,
+                       digits=cfg.digits)
+    reader = None
+    if task.split is None:
+        batches = read_batches(task.path, cfg.read, batch_lines=task.batch_lines)
+    else:
+        reader = RangeReader(task.path, task.split, cfg.read, cfg.frame_bytes)
+        batches = reader.batches(task.batch_lines)
+    index = None
+    if cfg.decontam_ngram and not task.is_ref:
+        index = NgramIndex.load(task.work.ngram_index)
+    result = SignResult(n=0, batches=[], quarantined=0, empty=0, lines_read=0, bytes=0, cuts=[],
+                        ref=task.is_ref)
+    with contextlib.ExitStack() as stack:
+        files = _SignFiles(stack, task, whole_file=reader is None)
+        for batch in batches:
+            result["lines_read"] += batch.lines_read
+            result["empty"] += batch.empty
+            result["quarantined"] += len(batch.quarantined)
+            result["bytes"] += _bytes_read(batch)
+            if batch.quarantined and not task.is_ref:
+                dump_pickles(files.quarantine, batch.quarantined)
+            if not batch.records:
+                continue
+            try:
+                packed = pack_texts(batch.records, cfg.fields)
+            except TypeError as exc:
+                line = batch.lines[0] + (reader.line_base() if reader is not None else 0)
+                raise InvalidInput(f"{task.path}:{line}..: a dedup field is not text ({exc})") from None
+            files.hashes(packed, hasher)
+            files.ids_and_scores(batch, packed)
+            if not task.is_ref:
+                files.input_lines(batch, packed.texts, index)
+            elif files.ngrams is not None:
+                files.reference_ngrams(packed.texts)
+            files.n += len(batch.records)
+            result["batches"].append(len(batch.records))
+        if files.raw is not None:
+            files.raw.finish()
+    result["n"] = files.n
+    result["cuts"] = reader.cuts if reader is not None else files.raw.cuts if files.raw else []
+    return result
+
+
+def build_ngram_index(work: WorkDir, ref_results: list[SignResult]) -> None:
+    """Merge the references' n-grams (their sign files) into one sorted index for the workers."""
+    if (work.ngram_index / "ngram_refs.npy").exists():
+        return
+    hashes, refs = [], []
+    offset = 0
+    for i, r in enumerate(ref_results):
+        d = work.task(i)
+        hashes.append(read_array(d / "ngrams.bin", np.uint64))
+        refs.append(read_array(d / "ngram_doc.bin", np.uint32, len(hashes[-1])) + np.uint32(offset))
+        offset += r["n"]
+    NgramIndex.build(np.concatenate(hashes), np.concatenate(refs)).save(work.ngram_index)

@@ -1,0 +1,153 @@
+"""The phase-1 files of all sign tasks, read by global document number (phases 2 and 3).
+
+Document numbers run over the tasks in order (references first), so task ``t`` holds documents
+``offsets[t]..offsets[t+1]``. A run's tasks are described by their *layout*: ``(n, batch sizes)``
+per task, as the sign results report them; the batch sizes locate the band-major band keys.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from boostpack.deduplication.workdir import WorkDir, corrupt, map_array, read_array, read_at
+
+Layout = tuple[tuple[int, tuple[int, ...]], ...]
+
+
+def layout(results: Sequence[dict[str, Any]]) -> Layout:
+    """The layout of the tasks whose sign results are ``results``."""
+    return tuple((int(r["n"]), tuple(r["batches"])) for r in results)
+
+
+def _task_of(offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(uniq, bounds, inverse)``: the sorted unique ``docs``, task ``t``'s being
+    ``uniq[bounds[t]:bounds[t+1]]``, and the indices that give back ``docs`` from ``uniq``."""
+    uniq, inverse = np.unique(docs, return_inverse=True)
+    task = np.searchsorted(offsets, uniq, side="right") - 1
+    bounds = np.searchsorted(task, np.arange(len(offsets)))
+    return uniq, bounds, inverse.reshape(-1)
+
+
+class SignStore:
+    """Per-document columns, band keys and signatures of all tasks.
+
+    Columns and bands are read with ``pread``. Signatures are gathered row by row for the
+    verification of candidate pairs, scattered over the files: through a memory map with numpy
+    indexing (a ``pread`` per row cost ~3 us with its Python loop, ~40% of phase 2 on the
+    benchmark data); after each gather ``MADV_DONTNEED`` unmaps the touched pages again, so
+    the signature files (512 B/doc) never count as resident memory of this process.
+    """
+
+    def __init__(self, work: WorkDir, tasks: Layout, num_perm: int, bands: int) -> None:
+        self.work, self.tasks, self.num_perm, self.bands = work, tasks, num_perm, bands
+        self.sizes = np.array([n for n, _ in tasks], dtype=np.int64)
+        self.offsets = np.concatenate(([0], np.cumsum(self.sizes)))
+        self.total = int(self.offsets[-1])
+        self._fds: dict[tuple[int, str], int] = {}
+        self._maps: dict[int, tuple[mmap.mmap, np.ndarray]] = {}
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+        maps = [m for m, _ in self._maps.values()]
+        self._maps.clear()  # the arrays go first: a map with exported buffers cannot close
+        for m in maps:
+            m.close()
+
+    def _rows(self, task: int) -> tuple[mmap.mmap, np.ndarray]:
+        if task not in self._maps:
+            self._maps[task] = map_array(self.work.task(task) / "sig.bin", np.uint32,
+                                         (int(self.sizes[task]), self.num_perm))
+        return self._maps[task]
+
+    def _fd(self, task: int, name: str) -> int:
+        key = (task, name)
+        if key not in self._fds:
+            path = self.work.task(task) / name
+            try:
+                self._fds[key] = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                raise corrupt(path, "missing") from None
+        return self._fds[key]
+
+    def column(self, name: str, dtype: Any, width: int = 1, first_task: int = 0) -> np.ndarray:
+        """A per-document array (``dtype[docs, width]``, or ``dtype[docs]`` for width 1) over the
+        documents of tasks ``first_task..``, read into memory."""
+        parts = [read_array(self.work.task(i) / name, dtype, int(self.sizes[i]) * width)
+                 for i in range(first_task, len(self.sizes))]
+        out = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+        return out.reshape(-1, width) if width > 1 else out
+
+    def band(self, b: int) -> Iterator[tuple[int, np.ndarray]]:
+        """(first doc, keys uint64[m]) per phase-1 batch for band ``b``, in document order."""
+        for i, (n, batches) in enumerate(self.tasks):
+            if not n:
+                continue
+            fd = self._fd(i, "bands.bin")
+            pos, doc = 0, int(self.offsets[i])
+            for m in batches:
+                data = read_at(fd, 8 * m, 8 * (pos + b * m), self.work.task(i) / "bands.bin")
+                yield doc, np.frombuffer(data, dtype=np.uint64)
+                pos += self.bands * m
+                doc += m
+
+    def signatures(self, docs: np.ndarray) -> np.ndarray:
+        """uint32[len(docs), num_perm]: the signatures of ``docs``, read from the task files."""
+        uniq, bounds, inverse = _task_of(self.offsets, docs)
+        rows = np.empty((len(uniq), self.num_perm), dtype=np.uint32)
+        for t in np.flatnonzero(np.diff(bounds)):
+            lo, hi = int(bounds[t]), int(bounds[t + 1])
+            m, sigs = self._rows(int(t))
+            np.take(sigs, uniq[lo:hi].astype(np.int64) - self.offsets[t], axis=0, out=rows[lo:hi])
+            m.madvise(mmap.MADV_DONTNEED)
+        return rows[inverse]
+
+
+class IdStore:
+    """Document ids of all sign tasks as JSON strings, fetched by global document number (each
+    task has ``ids.bin``, the ids back to back, and ``idend.bin``, uint64 end offsets), so a
+    write task holds no per-document state of the other tasks. Memory maps with numpy
+    indexing, unmapped after each lookup as in ``SignStore``: reading them with a ``pread`` or
+    two per id took ~25% of phase 3 on the benchmark data."""
+
+    def __init__(self, work: WorkDir, offsets: Sequence[int]) -> None:
+        self.work, self.offsets = work, np.asarray(offsets, dtype=np.int64)
+        self._maps: dict[int, tuple[mmap.mmap, mmap.mmap, np.ndarray]] = {}
+
+    def close(self) -> None:
+        maps = [(a, b) for a, b, _ in self._maps.values()]
+        self._maps.clear()  # the arrays go first: a map with exported buffers cannot close
+        for a, b in maps:
+            a.close()
+            b.close()
+
+    def _task(self, task: int) -> tuple[mmap.mmap, mmap.mmap, np.ndarray]:
+        if task not in self._maps:
+            d = self.work.task(task)
+            n = int(self.offsets[task + 1] - self.offsets[task])
+            ends_map, ends = map_array(d / "idend.bin", np.uint64, (n, 1))
+            ends = ends.reshape(-1)
+            ids_map, _ = map_array(d / "ids.bin", np.uint8, (int(ends[-1]), 1))
+            self._maps[task] = (ids_map, ends_map, ends)
+        return self._maps[task]
+
+    def json_many(self, docs: np.ndarray) -> list[bytes]:
+        """The ids of ``docs`` as JSON strings (quoted, escaped), in order."""
+        uniq, bounds, inverse = _task_of(self.offsets, docs)
+        found: list[bytes] = []
+        for t in np.flatnonzero(np.diff(bounds)):
+            local = uniq[bounds[t] : bounds[t + 1]].astype(np.int64) - self.offsets[t]
+            ids, ends_map, ends = self._task(int(t))
+            # Each id spans [end of the previous document, its own end).
+            stop = ends[local]
+            start = np.where(local > 0, ends[np.maximum(local - 1, 0)], 0)
+            found += [ids[a:b] for a, b in zip(start.tolist(), stop.tolist(), strict=True)]
+            ids.madvise(mmap.MADV_DONTNEED)
+            ends_map.madvise(mmap.MADV_DONTNEED)
+        return [found[k] for k in inverse.tolist()]
