@@ -17,6 +17,7 @@ _LAZY = {
     "read_records": "boostpack.ingestion.readers",
     "MinHasher": "boostpack.deduplication.minhash",
     "dedup": "boostpack.deduplication.pipeline",
+    "DedupConfig": "boostpack.deduplication.config",
     "pack": "boostpack.packing.pipeline",
     "PackConfig": "boostpack.packing.config",
     "verify": "boostpack.format.verify",
