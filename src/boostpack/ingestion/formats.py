@@ -40,6 +40,7 @@ from boostpack.ingestion.records import (
     optional_value,
     record_id,
 )
+from boostpack.ingestion.streams import iter_json_lines
 
 FORMATS = ("auto", "qa", "chat", "openai_batch", "alpaca", "text")
 
@@ -431,8 +432,6 @@ def _load_requests(path: str, mtime_ns: int, size: int) -> dict[str, tuple[str |
     bounded; unreadable lines are skipped here, and their outputs quarantine as missing_field.
     Cached by (path, mtime, size), so several output files of one batch share one index.
     """
-    from boostpack.ingestion.readers import iter_json_lines
-
     index: dict[str, tuple[str | None, str | None]] = {}
     for obj in iter_json_lines(path):
         custom_id = obj.get("custom_id")

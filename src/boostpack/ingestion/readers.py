@@ -15,17 +15,12 @@ Reason codes: ``invalid_utf8``, ``invalid_json``, ``not_an_object``, ``unknown_f
 
 from __future__ import annotations
 
-import contextlib
 import os
-import queue
-import threading
-import zlib
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-import zstandard
 
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.formats import (
@@ -38,6 +33,14 @@ from boostpack.ingestion.formats import (
 )
 from boostpack.ingestion.quarantine import QuarantineEntry
 from boostpack.ingestion.records import RecordError
+from boostpack.ingestion.streams import (
+    BOM,
+    StreamBroken,
+    file_chunks,
+    iter_json_lines,
+    line_runs,
+    prefetched,
+)
 
 __all__ = [
     "FORMATS",
@@ -45,15 +48,11 @@ __all__ = [
     "Batch",
     "ReadOptions",
     "expand_inputs",
+    "iter_json_lines",
     "read_batches",
     "read_records",
 ]
 
-_CHUNK = 1 << 20
-# Compressed bytes fed per decompressor call: bounds one call's output, and what a corrupt
-# zstd block can take with it (the output of the failing call is lost).
-_INPUT_CHUNK = 1 << 15
-_BOM = b"\xef\xbb\xbf"
 # Files a directory input expands to. Any file named explicitly is read as JSONL.
 # Plain ".json" is left out: it is as often one JSON document (a report, a manifest) as JSONL.
 SUPPORTED_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.zst", ".ndjson.zst", ".jsonl.gz", ".ndjson.gz",
@@ -102,177 +101,6 @@ class Batch:
     lines_read: int = 0
     format: str = ""
     bytes_read: int = 0  # decompressed input bytes of these lines, terminators included
-
-
-class _StreamBroken(Exception):
-    """A compressed stream that cannot be read past some point; ``_line_runs`` fills in where."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(reason)
-        self.reason, self.detail = reason, detail
-        self.offset = 0  # decompressed offset of the partial last line
-        self.partial = b""  # that line's bytes, as far as they could be read
-
-
-def _plain_chunks(path: str) -> Generator[bytes, None, None]:
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            yield chunk
-
-
-def _salvage(dobj: Any, data: bytes, piece: int = 256) -> Iterator[bytes]:
-    """What ``dobj`` decodes from ``data`` fed ``piece`` bytes at a time, up to the first error."""
-    for i in range(0, len(data), piece):
-        try:
-            out = dobj.decompress(data[i:i + piece])
-        except zlib.error:
-            return
-        if out:
-            yield out
-        if dobj.eof:
-            return
-
-
-def _gzip_chunks(path: str) -> Generator[bytes, None, None]:
-    # zlib directly, not gzip.open: GzipFile.read() drops everything it decoded in a call that
-    # then fails, so the readable part of a corrupt member would be lost.
-    dobj = zlib.decompressobj(wbits=31)  # 31: expect a gzip header and trailer
-    fed = False
-    with open(path, "rb") as f:
-        while data := f.read(_INPUT_CHUNK):
-            while data:
-                if not fed:
-                    data = data.lstrip(b"\x00")  # zero padding between members, as gzip allows
-                    if not data:
-                        break
-                saved = dobj.copy()
-                try:
-                    out = dobj.decompress(data)
-                except zlib.error as exc:
-                    # The failed call's output is gone; replay it in small pieces from the saved
-                    # state to keep what precedes the damage.
-                    yield from _salvage(saved, data)
-                    raise _StreamBroken("corrupt_stream", str(exc)) from exc
-                fed = True
-                if out:
-                    yield out
-                if dobj.eof:  # multi-member file: the next member starts in unused_data
-                    data = dobj.unused_data
-                    dobj = zlib.decompressobj(wbits=31)
-                    fed = False
-                else:
-                    data = b""
-    if fed:
-        raise _StreamBroken("truncated_stream", "gzip member ends before its trailer")
-
-
-def _zstd_chunks(path: str) -> Generator[bytes, None, None]:
-    # decompressobj, not stream_reader: stream_reader ends silently on a truncated frame, while
-    # here a frame that was fed bytes but never reached its end is detectable.
-    dctx = zstandard.ZstdDecompressor()
-    dobj = dctx.decompressobj()
-    fed = False
-    with open(path, "rb") as f:
-        while data := f.read(_INPUT_CHUNK):
-            while data:
-                try:
-                    out = dobj.decompress(data)
-                except zstandard.ZstdError as exc:
-                    raise _StreamBroken("corrupt_stream", str(exc)) from exc
-                fed = True
-                if out:
-                    yield out
-                if dobj.eof:  # multi-frame file: the next frame starts in unused_data
-                    data = dobj.unused_data
-                    dobj = dctx.decompressobj()
-                    fed = False
-                else:
-                    data = b""
-    if fed:
-        raise _StreamBroken("truncated_stream", "zstd frame ends before its end marker")
-
-
-_READ_AHEAD = 8  # decompressed chunks a read-ahead thread may hold
-
-
-def _read_ahead(chunks: Generator[bytes, None, None]) -> Iterator[bytes]:
-    """``chunks`` produced on a background thread, in order, errors included (a _StreamBroken
-    arrives after the chunks before it). zstd, zlib and file reads release the GIL, so
-    decompression overlaps the caller's parsing: qa_en's decompression is ~0.08 s of the
-    ~0.45 s its reading takes on one thread."""
-    slots: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(_READ_AHEAD)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                slots.put((chunk, None))
-                if stop.is_set():
-                    return
-            slots.put((None, None))
-        except BaseException as exc:  # handed to the consumer, raised there
-            slots.put((None, exc))
-        finally:
-            chunks.close()
-
-    thread = threading.Thread(target=produce, name="boostpack-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            chunk, error = slots.get()
-            if error is not None:
-                raise error
-            if chunk is None:
-                return
-            yield chunk
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                slots.get(timeout=0.01)
-        thread.join()
-
-
-def _chunks(path: str) -> Generator[bytes, None, None]:
-    name = path.lower()
-    if name.endswith(".zst"):
-        return _zstd_chunks(path)
-    if name.endswith(".gz"):
-        return _gzip_chunks(path)
-    return _plain_chunks(path)
-
-
-def _line_runs(chunks: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
-    """(offset of the first, lines without "\\n") per decompressed chunk: every physical line
-    once, in order; a final unterminated line counts. Lines come in lists: one generator step
-    per chunk, not per line (splitting qa_en: 0.42 -> 0.35 µs per line).
-
-    On a broken stream, raises _StreamBroken after the complete lines, with the partial last
-    line's offset and bytes attached as ``.offset`` / ``.partial``.
-    """
-    pending: list[bytes] = []
-    offset = 0  # offset of the first byte of the pending line
-    try:
-        for chunk in chunks:
-            parts = chunk.split(b"\n")
-            if len(parts) == 1:
-                pending.append(chunk)
-                continue
-            if pending:
-                pending.append(parts[0])
-                parts[0] = b"".join(pending)
-                pending = []
-            tail = parts.pop()
-            yield offset, parts
-            offset += sum(map(len, parts)) + len(parts)
-            if tail:
-                pending.append(tail)
-    except _StreamBroken as exc:
-        exc.offset = offset
-        exc.partial = b"".join(pending)
-        raise
-    if pending:
-        yield offset, [b"".join(pending)]
 
 
 def _parse_reason(line: bytes) -> str:
@@ -342,8 +170,8 @@ def _read_jsonl(path: str, options: ReadOptions, batch_lines: int,
     line_no = 0
     offset = batch_start = 0  # stream offsets of the current line and of the batch's first
     try:
-        chunks = _read_ahead(_chunks(path)) if read_ahead else _chunks(path)
-        for offset, run in _line_runs(chunks):
+        chunks = file_chunks(path)
+        for run in line_runs(prefetched(chunks) if read_ahead else chunks):
             i = 0
             while i < len(run):
                 take = min(len(run) - i, batch_lines - batch.lines_read)
@@ -356,7 +184,7 @@ def _read_jsonl(path: str, options: ReadOptions, batch_lines: int,
                     offset += size
                     if line.endswith(b"\r"):
                         line = line[:-1]
-                    if line_no == 1 and line.startswith(_BOM):
+                    if line_no == 1 and line.startswith(BOM):
                         line = line[3:]
                         at += 3  # offsets point at the bytes that ``raw`` holds
                     try:
@@ -383,7 +211,7 @@ def _read_jsonl(path: str, options: ReadOptions, batch_lines: int,
                     yield batch
                     batch = Batch(path, format=cls.fmt)
                     batch_start = offset
-    except _StreamBroken as exc:
+    except StreamBroken as exc:
         line_no += 1
         cls.quarantine(batch, line_no, exc.offset, exc.reason, exc.partial, exc.detail)
         batch.lines_read += 1
@@ -475,16 +303,3 @@ def read_records(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]
     for path in expand_inputs(paths):
         for batch in read_batches(path, options):
             yield from batch.records
-
-
-def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """The JSON objects of a JSONL file, unconverted; unparsable lines are skipped."""
-    for _, run in _line_runs(_chunks(os.fspath(path))):
-        for line in run:
-            try:
-                obj = orjson.loads(line.lstrip(_BOM))
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(obj, dict):
-                yield obj
-

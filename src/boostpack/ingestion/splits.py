@@ -39,8 +39,8 @@ import orjson
 
 from boostpack.ingestion import readers
 from boostpack.ingestion.readers import Batch, ReadOptions, read_batches
+from boostpack.ingestion.streams import BOM, count_newlines, line_runs, range_chunks
 
-_CHUNK = 1 << 20
 _UNSPLITTABLE = (".zst", ".gz", ".parquet")
 
 
@@ -108,27 +108,18 @@ def plan_splits(path: str, options: ReadOptions, split_bytes: int) -> list[Split
             for s, e in zip(starts, ends, strict=True)]
 
 
-def _chunks(path: str, split: Split) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        f.seek(split.start)
-        left = split.end - split.start
-        while left > 0 and (chunk := f.read(min(_CHUNK, left))):
-            left -= len(chunk)
-            yield chunk
-
-
 def record_lines(path: str, split: Split, numbers: np.ndarray) -> Iterator[list[bytes]]:
     """The lines numbered ``numbers`` (local, ascending) of ``split``, as ``Batch.raw`` holds
     them (no terminator, ``\\r`` or BOM), a run of them per MB read: phase 3 of dedup takes
     the kept and removed lines from the input instead of a copy saved in phase 1."""
     numbers = np.asarray(numbers, dtype=np.int64)
     i = line_no = 0
-    for _, run in readers._line_runs(_chunks(path, split)):
+    for run in line_runs(range_chunks(path, split.start, split.end)):
         hi = int(np.searchsorted(numbers, line_no + len(run), side="right"))
         if hi > i:
             lines = [run[k] for k in (numbers[i:hi] - line_no - 1).tolist()]
             lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
-            if split.start == 0 and numbers[i] == 1 and lines[0].startswith(readers._BOM):
+            if split.start == 0 and numbers[i] == 1 and lines[0].startswith(BOM):
                 lines[0] = lines[0][3:]
             yield lines
             i = hi
@@ -151,13 +142,7 @@ class RangeReader:
 
     def line_base(self) -> int:
         """Lines before the range (counted on demand: it reads the file up to the range)."""
-        count, pos = 0, 0
-        with open(self.path, "rb") as f:
-            while pos < self.split.start:
-                data = f.read(min(_CHUNK << 3, self.split.start - pos))
-                count += data.count(b"\n")
-                pos += len(data)
-        return count
+        return count_newlines(self.path, self.split.start)
 
     def batches(self, batch_lines: int) -> Iterator[Batch]:
         """Up to ``batch_lines`` physical lines per batch, as ``read_batches`` makes them."""
@@ -172,8 +157,7 @@ class RangeReader:
         batch = Batch(self.path, format=cls.fmt)
         line_no, offset = 0, self.split.start
         batch_start = offset
-        # The runs' offsets count from the split; ``offset`` counts from the file's start.
-        for _, run in readers._line_runs(_chunks(self.path, self.split)):
+        for run in line_runs(range_chunks(self.path, self.split.start, self.split.end)):
             for line in run:
                 line_no += 1
                 at = offset
@@ -183,7 +167,7 @@ class RangeReader:
                     next_cut = (at // cell + 1) * cell
                 if line.endswith(b"\r"):
                     line = line[:-1]
-                if at == 0 and line.startswith(readers._BOM):
+                if at == 0 and line.startswith(BOM):
                     line = line[3:]
                     at += 3  # offsets point at the bytes that ``raw`` holds
                 try:
