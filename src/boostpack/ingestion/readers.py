@@ -23,14 +23,8 @@ from typing import Any
 import orjson
 
 from boostpack.errors import InvalidInput
-from boostpack.ingestion.formats import (
-    FORMATS,
-    BatchError,
-    Converter,
-    check_mapping,
-    converter,
-    detect_format,
-)
+from boostpack.ingestion.fields import check_mapping
+from boostpack.ingestion.formats import FORMATS, Converter, converter, detect_format
 from boostpack.ingestion.quarantine import QuarantineEntry
 from boostpack.ingestion.records import RecordError
 from boostpack.ingestion.streams import (
@@ -130,8 +124,7 @@ class _Classifier:
     def reject(self, batch: Batch, line_no: int, offset: int, exc: RecordError,
                raw: bytes) -> None:
         """Quarantine a line its converter refused."""
-        detail = exc.detail if isinstance(exc, BatchError) else ""
-        self.quarantine(batch, line_no, offset, exc.reason, raw, detail)
+        self.quarantine(batch, line_no, offset, exc.reason, raw, exc.detail)
 
     def unparsed(self, batch: Batch, line_no: int, offset: int, line: bytes) -> None:
         """A line that is not JSON: blank (counted) or quarantined."""
