@@ -36,10 +36,9 @@ from boostpack.ingestion.chat import convert_chat
 from boostpack.ingestion.fields import QA_ALIASES, Converter
 from boostpack.ingestion.flat import convert_alpaca, flat_converter
 from boostpack.ingestion.openai_batch import batch_converter
+from boostpack.ingestion.options import FORMATS
 
 __all__ = ["FORMATS", "Converter", "converter", "detect_format"]
-
-FORMATS = ("auto", "qa", "chat", "openai_batch", "alpaca", "text")
 
 
 def detect_format(obj: dict[str, Any], mapping: Mapping[str, str]) -> str | None:
