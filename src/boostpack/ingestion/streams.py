@@ -5,7 +5,8 @@ before the damage, then raises ``StreamBroken``; ``line_runs`` attaches the part
 it, so a reader keeps every complete line and quarantines the rest as one entry. A multi-frame
 ``.zst`` (``zstd -T``, ``pzstd``, boostpack's own outputs) or multi-member ``.gz`` is read frame
 after frame; decoding a frame does not need the ones before it, so a future split of such a file
-into tasks only needs a chunk source that starts at a frame boundary.
+into tasks needs a chunk source that starts at a frame boundary (and, for the byte offsets of
+quarantined lines, the decompressed size of the frames before it; see ``splits``).
 """
 
 from __future__ import annotations
