@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from boostpack.ingestion import formats
-from boostpack.ingestion.formats import _convert_flat_plain, _flat_plain_converter
+from boostpack.ingestion import flat
+from boostpack.ingestion.flat import _convert_flat_plain, _flat_plain_converter
 from boostpack.ingestion.readers import ReadOptions, read_batches
 from boostpack.ingestion.records import RecordError
 
@@ -70,7 +70,7 @@ def test_name_collisions_and_conversions_match_the_generic_converter(obj: dict[s
 
 def test_plan_cache_is_bounded_and_overflow_takes_the_generic_path(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(formats, "_MAX_PLANS", 2)
+    monkeypatch.setattr(flat, "_MAX_PLANS", 2)
     convert = _flat_plain_converter()
     objects = [{"question": "q", "answer": "a", f"extra{i}": i} for i in range(5)]
     for obj in objects + objects:

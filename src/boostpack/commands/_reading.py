@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from boostpack.ingestion.formats import FORMATS
+from boostpack.ingestion.options import FORMATS
 
 
 def parse_mapping(text: str) -> dict[str, str]:

@@ -41,6 +41,21 @@ def _clear_previous(output_dir: Path) -> None:
     (output_dir / REPORT_NAME).unlink(missing_ok=True)
 
 
+def _input_files(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+                 out: Path) -> list[str]:
+    """The input files, none inside ``out`` (created here when missing)."""
+    files = expand_inputs(inputs)
+    if not files:
+        raise InvalidInput("no input files (directories are searched for "
+                           "*.jsonl, *.jsonl.zst, *.jsonl.gz, *.parquet)")
+    out.mkdir(parents=True, exist_ok=True)
+    resolved_out = out.resolve()
+    for name in files:
+        if Path(name).resolve().is_relative_to(resolved_out):
+            raise InvalidInput(f"{name}: input lies inside the output directory {out}")
+    return files
+
+
 @fewer_collections()
 def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
            output_dir: str | os.PathLike[str], *, fmt: str = "auto",
@@ -57,16 +72,8 @@ def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         raise InvalidInput(f"shard_bytes must be >= 1, got {shard_bytes}")
     options = ReadOptions(fmt=fmt, mapping=dict(mapping) if mapping else None, strict=strict,
                           requests=tuple(requests))
-    files = expand_inputs(inputs)
-    if not files:
-        raise InvalidInput("no input files (directories are searched for "
-                           "*.jsonl, *.jsonl.zst, *.jsonl.gz, *.parquet)")
     out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    resolved_out = out.resolve()
-    for name in files:
-        if Path(name).resolve().is_relative_to(resolved_out):
-            raise InvalidInput(f"{name}: input lies inside the output directory {out}")
+    files = _input_files(inputs, out)
     _clear_previous(out)
 
     start = time.perf_counter()

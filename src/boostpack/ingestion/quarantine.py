@@ -53,7 +53,6 @@ class QuarantineEntry:
         return orjson.dumps(entry)
 
 
-
 class QuarantineWriter(PartWriter):
     """Writes quarantine entries to ``quarantine/part-NNNNN.jsonl`` under a stage's output."""
 

@@ -47,11 +47,12 @@ _DISCIPLINE_SEP = re.compile(r"\s*(?:/|>|→|::)\s*")
 
 
 class RecordError(ValueError):
-    """A record that cannot be made canonical; ``reason`` is a short stable code."""
+    """A record that cannot be made canonical; ``reason`` is a short stable code, ``detail`` a
+    longer human message when there is one (it goes to the quarantine entry)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.detail = reason, detail
 
 
 def record_text(record: dict[str, Any], fields: Sequence[str] = QA_FIELDS) -> str:

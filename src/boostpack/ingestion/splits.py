@@ -21,8 +21,8 @@ target, and a larger share with every worker added. Each range reports how many 
 the caller adds the counts of the ranges before. Only on an error path (``--strict``) does a
 reader count the earlier newlines itself.
 
-``RangeReader`` feeds the lines through the readers' own per-line classification
-(``_Classifier``), so a range yields exactly the records and quarantine entries that
+``RangeReader`` reads a range through the one per-line classification loop
+(``classify.read_range``), so a range yields exactly the records and quarantine entries that
 ``read_batches`` yields for those lines, with the same byte offsets.
 """
 
@@ -35,12 +35,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import orjson
 
-from boostpack.ingestion import readers
-from boostpack.ingestion.readers import Batch, ReadOptions, read_batches
+from boostpack.ingestion.classify import Batch, read_jsonl, read_range
+from boostpack.ingestion.options import ReadOptions
+from boostpack.ingestion.streams import BOM, count_newlines, line_runs, range_chunks
 
-_CHUNK = 1 << 20
 _UNSPLITTABLE = (".zst", ".gz", ".parquet")
 
 
@@ -76,7 +75,7 @@ def _detection(path: str, options: ReadOptions) -> tuple[str, int]:
     """(format, end offset of the line that determined it) under auto-detection; ("", size)
     when no line does. Normally line 1: a few microseconds."""
     end = 0
-    with contextlib.closing(read_batches(path, options, batch_lines=1)) as batches:
+    with contextlib.closing(read_jsonl(path, options, batch_lines=1)) as batches:
         for batch in batches:
             end += batch.bytes_read
             if batch.format:
@@ -108,27 +107,18 @@ def plan_splits(path: str, options: ReadOptions, split_bytes: int) -> list[Split
             for s, e in zip(starts, ends, strict=True)]
 
 
-def _chunks(path: str, split: Split) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        f.seek(split.start)
-        left = split.end - split.start
-        while left > 0 and (chunk := f.read(min(_CHUNK, left))):
-            left -= len(chunk)
-            yield chunk
-
-
 def record_lines(path: str, split: Split, numbers: np.ndarray) -> Iterator[list[bytes]]:
     """The lines numbered ``numbers`` (local, ascending) of ``split``, as ``Batch.raw`` holds
     them (no terminator, ``\\r`` or BOM), a run of them per MB read: phase 3 of dedup takes
     the kept and removed lines from the input instead of a copy saved in phase 1."""
     numbers = np.asarray(numbers, dtype=np.int64)
     i = line_no = 0
-    for _, run in readers._line_runs(_chunks(path, split)):
+    for run in line_runs(range_chunks(path, split.start, split.end)):
         hi = int(np.searchsorted(numbers, line_no + len(run), side="right"))
         if hi > i:
             lines = [run[k] for k in (numbers[i:hi] - line_no - 1).tolist()]
             lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
-            if split.start == 0 and numbers[i] == 1 and lines[0].startswith(readers._BOM):
+            if split.start == 0 and numbers[i] == 1 and lines[0].startswith(BOM):
                 lines[0] = lines[0][3:]
             yield lines
             i = hi
@@ -151,64 +141,9 @@ class RangeReader:
 
     def line_base(self) -> int:
         """Lines before the range (counted on demand: it reads the file up to the range)."""
-        count, pos = 0, 0
-        with open(self.path, "rb") as f:
-            while pos < self.split.start:
-                data = f.read(min(_CHUNK << 3, self.split.start - pos))
-                count += data.count(b"\n")
-                pos += len(data)
-        return count
+        return count_newlines(self.path, self.split.start)
 
     def batches(self, batch_lines: int) -> Iterator[Batch]:
         """Up to ``batch_lines`` physical lines per batch, as ``read_batches`` makes them."""
-        strict = self.options.strict
-        # Strict mode fails on the first bad line with its absolute number, which only the
-        # error path computes: classify leniently, then raise through a strict classifier.
-        cls = readers._Classifier(self.path, dataclasses.replace(self.options, strict=False))
-        loads, decode_error = orjson.loads, orjson.JSONDecodeError
-        cell = self.cell_bytes
-        next_cut = (self.split.start // cell + 1) * cell
-        done = 0  # records in earlier batches
-        batch = Batch(self.path, format=cls.fmt)
-        line_no, offset = 0, self.split.start
-        batch_start = offset
-        # The runs' offsets count from the split; ``offset`` counts from the file's start.
-        for _, run in readers._line_runs(_chunks(self.path, self.split)):
-            for line in run:
-                line_no += 1
-                at = offset
-                offset += len(line) + 1
-                if at >= next_cut:
-                    self.cuts.append(done + len(batch.records))
-                    next_cut = (at // cell + 1) * cell
-                if line.endswith(b"\r"):
-                    line = line[:-1]
-                if at == 0 and line.startswith(readers._BOM):
-                    line = line[3:]
-                    at += 3  # offsets point at the bytes that ``raw`` holds
-                try:
-                    obj = loads(line)
-                except decode_error:
-                    cls.unparsed(batch, line_no, at, line)
-                else:
-                    cls.add(batch, line_no, at, obj, line)
-                batch.lines_read += 1
-                if batch.lines_read >= batch_lines:
-                    if strict and batch.quarantined:
-                        self._fail(batch)
-                    batch.bytes_read = offset - batch_start
-                    done += len(batch.records)
-                    yield batch
-                    batch = Batch(self.path, format=cls.fmt)
-                    batch_start = offset
-        if strict and batch.quarantined:
-            self._fail(batch)
-        if batch.lines_read:
-            batch.bytes_read = offset - batch_start
-            yield batch
-
-    def _fail(self, batch: Batch) -> None:
-        q = batch.quarantined[0]
-        raw = q.raw.encode("utf-8", "surrogateescape")
-        readers._Classifier(self.path, self.options).quarantine(
-            batch, self.line_base() + q.line, q.offset, q.reason, raw, q.detail)
+        return read_range(self.path, self.split.start, self.split.end, self.options, batch_lines,
+                          cell_bytes=self.cell_bytes, cuts=self.cuts)
