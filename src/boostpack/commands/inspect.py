@@ -74,7 +74,9 @@ def _print_dataset(d: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if len(args.path) == 1 and os.path.isfile(os.path.join(args.path[0], "manifest.json")):
-        from boostpack.format.describe import describe  # the packed-dataset side; imported only here
+        from boostpack.format.describe import (
+            describe,  # the packed-dataset side; imported only here
+        )
 
         summary = describe(args.path[0], examples=args.examples)
         if args.json:
