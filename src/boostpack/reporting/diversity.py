@@ -94,7 +94,7 @@ def _population(res: Reservoir, sizes: Sequence[int], opts: DiversityOptions,
                 cache: EmbeddingCache | None, embed_sizes: Sequence[int]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for size in sizes:
-        texts = res.sample(size, opts.seed)
+        texts = res.sample(size)
         if texts is not None:
             out[str(size)] = _measure(texts, opts, cache, size in embed_sizes)
     return out

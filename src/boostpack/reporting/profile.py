@@ -69,7 +69,8 @@ class Profile:
                 self._length(f"{name}_chars").add(len(value))
         text = record_text(record, self.text_fields)
         if text:
-            self.sampler.offer(text, diversity_category(record, self.diversity_by))
+            self.sampler.offer(text, diversity_category(record, self.diversity_by),
+                               str(record.get("id", "")))
 
     def _length(self, name: str) -> LengthHistogram:
         hist = self.lengths.get(name)
