@@ -12,8 +12,8 @@ from html import escape
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
-WIDTH = 640
-LABEL_W = 190
+WIDTH = 520
+LABEL_W = 160
 ROW_H = 14
 FONT = 11
 Series = tuple[str, Sequence[float | None]]
@@ -126,7 +126,7 @@ def line_chart(series: Sequence[tuple[str, Sequence[tuple[float, float]]]], titl
     """Lines through (x, y) points, one per series; log x (and y) axes with decade ticks.
     ``step``: draw each point as a horizontal segment to the next x (histograms)."""
     pts = [(x, y) for _, s in series for x, y in s if x > 0 and (y > 0 or not log_y)]
-    height, x0, y0, w, h = 230, 56, 40, WIDTH - 80, 150
+    height, x0, y0, w, h = 246, 56, 54, WIDTH - 80, 150
     body = [_text(0, 13, title, extra=' font-weight="bold"')]
     body += legend([name for name, _ in series], 0, 28)
     if not pts:
@@ -155,7 +155,7 @@ def line_chart(series: Sequence[tuple[str, Sequence[tuple[float, float]]]], titl
     yt = [(y, label if log_y else f"{float(label):.3g}") for y, label in yt]
     body += _axes(x0, y0, w, h, xt, yt)
     body.append(_text(x0 + w, y0 + h + 26, xlabel, "end", ' fill="#555"'))
-    body.append(_text(x0, y0 - 4, ylabel, "start", ' fill="#555"'))
+    body.append(_text(x0 - 50, y0 - 12, ylabel, "start", ' fill="#555"'))
     for i, (name, s) in enumerate(series):
         p = [(x, y) for x, y in s if x > 0 and (y > 0 or not log_y)]
         if not p:

@@ -14,6 +14,8 @@ from boostpack.reporting.page_diversity import agent_section, dedup_section, div
 
 TOP_VALUES = 12  # values per field shown in the mix charts
 TOP_TREE = 40  # discipline-tree rows shown
+TREE_DEPTH = 2  # levels of the discipline tree shown (the JSON has them all)
+ORDINAL = frozenset(("difficulty", "grade"))  # fields shown in value order, not by size
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;
@@ -79,13 +81,21 @@ def _summary(report: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _field_counts(column: dict[str, Any], field: str) -> dict[str, dict[str, int]]:
+    """A field's counts; discipline by its top level (the table shows the hierarchy)."""
+    if field == "discipline":
+        return {n["name"]: n for n in column["mix"]["discipline_tree"]}
+    return column["mix"]["fields"][field]
+
+
 def _ranked_values(columns: list[dict[str, Any]], field: str) -> list[str]:
     totals: dict[str, float] = {}
     for c in columns:
         n = c["records"] or 1
-        for value, counts in c["mix"]["fields"][field].items():
+        for value, counts in _field_counts(c, field).items():
             totals[value] = totals.get(value, 0) + counts["records"] / n
-    return sorted(totals, key=lambda v: (-totals[v], v))[:TOP_VALUES]
+    top = sorted(totals, key=lambda v: (-totals[v], v))[:TOP_VALUES]
+    return sorted(top, key=_natural_order) if field in ORDINAL else top
 
 
 def _field_chart(columns: list[dict[str, Any]], field: str, unit: str) -> str:
@@ -95,7 +105,7 @@ def _field_chart(columns: list[dict[str, Any]], field: str, unit: str) -> str:
         total = c[unit]
         if not total:
             continue
-        counts = c["mix"]["fields"][field]
+        counts = _field_counts(c, field)
         series.append((c["name"], [counts.get(v, {}).get(unit, 0) / total for v in values]))
     if not series:
         return ""
@@ -118,7 +128,8 @@ def _tree_rows(nodes: list[dict[str, Any]], columns: list[dict[str, Any]], depth
                 cell += f"<br>{(hit or {}).get('tokens', 0):,} tok"
             cells.append(cell)
         out.append(cells)
-        _tree_rows(node.get("children", []), columns, depth + 1, key, index, out)
+        if depth + 1 < TREE_DEPTH:
+            _tree_rows(node.get("children", []), columns, depth + 1, key, index, out)
 
 
 def _flatten(nodes: list[dict[str, Any]], path: str, into: dict[str, dict[str, Any]]) -> None:
@@ -142,7 +153,8 @@ def _mix(report: dict[str, Any]) -> str:
     widest = max(columns, key=lambda c: c["records"])
     rows: list[list[str]] = []
     _tree_rows(widest["mix"]["discipline_tree"], columns, 0, "", index, rows)
-    out.append("<h3>Discipline hierarchy</h3>")
+    out.append(f"<h3>Discipline hierarchy</h3><p class=note>The first {TREE_DEPTH} levels; the "
+               "JSON report has the whole tree.</p>")
     out.append(table(["discipline", *(escape(c["name"]) for c in columns)], rows))
     for field in FIELDS:
         charts_html = [_field_chart(columns, field, "records")]
@@ -153,7 +165,7 @@ def _mix(report: dict[str, Any]) -> str:
     for c in columns:
         cross = c["mix"]["discipline_x_difficulty"]
         rows_d = sorted(cross, key=lambda d: -sum(v["records"] for v in cross[d].values()))[:TOP_VALUES]
-        cols_d = sorted({k for d in rows_d for k in cross[d]}, key=_difficulty_order)
+        cols_d = sorted({k for d in rows_d for k in cross[d]}, key=_natural_order)
         n = c["records"] or 1
         grid = [[cross[d].get(k, {}).get("records", 0) / n for k in cols_d] for d in rows_d]
         if rows_d:
@@ -162,9 +174,11 @@ def _mix(report: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _difficulty_order(value: str) -> tuple[int, float, str]:
+def _natural_order(value: str) -> tuple[int, float, str]:
+    """Numbers (also inside labels like "grade 10") in numeric order, then other labels."""
+    digits = "".join(ch for ch in value if ch.isdigit() or ch == ".")
     try:
-        return (0, float(value), value)
+        return (0, float(digits), value)
     except ValueError:
         return (1, 0.0, value)
 
