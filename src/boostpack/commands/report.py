@@ -97,8 +97,23 @@ def _llm_config(args: argparse.Namespace) -> Any:
         api_key_env=args.llm_api_key_env, estimate_only=args.llm_estimate_only, seed=args.seed)
 
 
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """What a person reads after a report: where it is and each column's headline numbers
+    (``summary``: ``{"html", "json", "columns": build.column_summary(...)}``)."""
+    lines = [f"report: {len(summary['columns'])} column(s) -> {summary['html'] or '(no HTML)'}"
+             + (f" and {summary['json']}" if summary["json"] else "")]
+    for c in summary["columns"]:
+        tokens = f", {c['tokens']:,} tokens" if c["tokens"] is not None else ""
+        diversity = ""
+        if c["sample_size"]:
+            diversity = (f"; samples of {c['sample_size']:,}: distinct-2 {c['distinct_2']:.3f}, "
+                         f"near-dup rate {c['near_dup_rate']:.1%} at {c['threshold']}")
+        lines.append(f"  {c['name']}: {c['records']:,} records{tokens}{diversity}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
-    from boostpack.reporting.build import build_report
+    from boostpack.reporting.build import build_report, column_summary
     from boostpack.reporting.diversity import DiversityOptions
     from boostpack.runtime.console import emit_json, log
 
@@ -111,8 +126,10 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(args.inputs, args.output, json_output=json_output, labels=args.label,
                           tokenizer=args.tokenizer, template=args.template, fields=fields,
                           diversity=diversity, llm=_llm_config(args), log=log, **read_kwargs(args))
-    if args.output:
-        log(f"report: wrote {args.output} and {json_output}")
+    lines = summary_lines({"html": args.output, "json": json_output,
+                           "columns": column_summary(report)})
+    for line in lines:  # the summary is stdout's, unless --json claims it for the data
+        (log if args.json else print)(line)
     if args.json:
         emit_json(report)
     return 0

@@ -195,6 +195,10 @@ def build_report(
     return report
 
 
+# ``boostpack.report`` (the public API's name for it).
+report = build_report
+
+
 def _embedding_params(opts: DiversityOptions, cache: EmbeddingCache | None) -> dict[str, Any] | None:
     if cache is None:
         return None
@@ -212,3 +216,39 @@ def _write(report: dict[str, Any], output: str | os.PathLike[str] | None,
 
         with atomic_write(Path(output)) as f:
             f.write(render_page(report).encode("utf-8"))
+
+
+def column_summary(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per column: records, tokens and the headline diversity numbers (distinct-2, near-dup
+    rate at the first threshold) at the largest sample size every column reached."""
+    sizes = report["params"]["sizes"]
+    reached = [s for s in sizes if all(str(s) in c["diversity"]["overall"]
+                                       for c in report["columns"])]
+    size = str(reached[-1]) if reached else None
+    threshold = f"t={report['params']['thresholds'][0]:g}"
+    out = []
+    for c in report["columns"]:
+        sample = c["diversity"]["overall"].get(size) if size else None
+        out.append({"name": c["name"], "records": c["records"], "tokens": c["tokens"],
+                    "sample_size": int(size) if size else None,
+                    "distinct_2": sample["lexical"]["distinct_2"] if sample else None,
+                    "threshold": threshold,
+                    "near_dup_rate": sample["neardup"][threshold]["duplicate_rate"] if sample else None})
+    return out
+
+
+def demo_step(workdir: str | os.PathLike[str],
+              tokenizer: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The report at the end of ``boostpack demo``: the ingested records, the dedup output
+    (before and after) and the packed QA set, side by side, written to ``workdir/report.html``
+    and ``report.json``. Tokens of the record inputs are counted with ``tokenizer`` (default:
+    the demo's ``workdir/tokenizer.json`` when there is one). Returns where it wrote and
+    ``column_summary``."""
+    root = Path(workdir)
+    if tokenizer is None and (root / "tokenizer.json").is_file():
+        tokenizer = root / "tokenizer.json"
+    html, json_path = root / "report.html", root / "report.json"
+    report = build_report([root / "ingested", root / "dedup", root / "packed-qa"], html,
+                          json_output=json_path, labels=["ingested", "dedup", "packed"],
+                          tokenizer=tokenizer)
+    return {"html": str(html), "json": str(json_path), "columns": column_summary(report)}
