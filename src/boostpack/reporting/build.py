@@ -75,23 +75,30 @@ def _dedup_input(inp: ReportInput, ctx: _Context) -> tuple[list[Profile], dict[s
     after = ctx.profile(f"{inp.label} (after dedup)", "dedup_after", with_tokens)
     effects = DedupEffects(read_json(Path(inp.path) / "report.json"))
     removed = RemovedReader(ctx.read)
-    entries = list(removed.entries(inp.path)) if ctx.counter is not None else None
-    if entries is not None:  # tokenize removed records in batches, in line order
-        records = [r for _, r in entries if r is not None]
-        tokens = iter(t for _, t in ctx.counted(records))
-        pairs = ((e, r, next(tokens) if r is not None else 0) for e, r in entries)
-    else:
-        pairs = ((e, r, 0) for e, r in removed.entries(inp.path))
-    for entry, record, n in pairs:
-        before.add(record, n)
-        effects.add_removed(entry, record)
-    effects.finish_removed()
+    for batch in _batches(removed.entries(inp.path), 4096):
+        counted = iter(ctx.counted([r for _, r in batch if r is not None]))
+        for entry, record in batch:
+            before.add(record, next(counted)[1] if record is not None else 0)
+            effects.add_removed(entry, record)
+    for entry, record in removed.entries(inp.path, dup_of=effects.largest()):
+        effects.add_member(entry, record)
     for record, n in ctx.counted(read_records(Path(inp.path) / "kept", ctx.read)):
         before.add(record, n)
         after.add(record, n)
         effects.add_kept(record)
     info = {"dedup": effects.to_dict(ctx.read), "removed_unreadable": removed.unreadable}
     return [before, after], info
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _packed_input(inp: ReportInput, ctx: _Context) -> tuple[list[Profile], dict[str, Any]]:

