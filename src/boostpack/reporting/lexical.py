@@ -41,9 +41,9 @@ def distinct_n(docs: Sequence[Sequence[str]], n: int) -> float | None:
     seen: set[tuple[str, ...]] = set()
     total = 0
     for w in docs:
-        grams = [tuple(w[i:i + n]) for i in range(len(w) - n + 1)]
-        total += len(grams)
-        seen.update(grams)
+        if len(w) >= n:
+            total += len(w) - n + 1
+            seen.update(zip(*(w[i:] for i in range(n))))  # the n-grams, built in C
     return len(seen) / total if total else None
 
 
