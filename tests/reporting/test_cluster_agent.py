@@ -201,3 +201,17 @@ def test_config_validation() -> None:
         ClusterAgentConfig(endpoint="http://x/v1", model="m", cache_dir="c", preset="huge")
     assert ClusterAgentConfig(endpoint="http://x/v1", model="m", cache_dir="c",
                               preset="paper").sizes == (10, 5000, 5, 100)
+
+
+def test_report_and_page_with_the_cluster_agent(server: str, pipeline, tmp_path: Path) -> None:
+    from boostpack.reporting.build import build_report
+    from boostpack.reporting.diversity import DiversityOptions
+
+    cfg = _config(server, tmp_path / "cache", n=3, m=2)
+    report = build_report([pipeline.dedup_dir], tmp_path / "r.html", llm=cfg,
+                          diversity=DiversityOptions(sizes=(20,), thresholds=(0.5,)))
+    agent = report["cluster_agent"]
+    assert [c["name"] for c in agent["columns"]] == ["dedup (before dedup)", "dedup (after dedup)"]
+    assert all(c["completed"] + c["malformed"] == 3 for c in agent["columns"])
+    html = (tmp_path / "r.html").read_text()
+    assert 'id="agent"' in html and "test-model" in html

@@ -43,7 +43,8 @@ def distinct_n(docs: Sequence[Sequence[str]], n: int) -> float | None:
     for w in docs:
         if len(w) >= n:
             total += len(w) - n + 1
-            seen.update(zip(*(w[i:] for i in range(n))))  # the n-grams, built in C
+            # the n-grams, built in C: shifted copies of the word list, cut to the shortest
+            seen.update(zip(*(w[i:] for i in range(n)), strict=False))
     return len(seen) / total if total else None
 
 
