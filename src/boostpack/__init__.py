@@ -21,6 +21,7 @@ _LAZY = {
     "pack": "boostpack.packing.pipeline",
     "PackConfig": "boostpack.packing.config",
     "verify": "boostpack.format.verify",
+    "report": "boostpack.reporting.build",
     "PackedDataset": "boostpack.loading.dataset",
     "collate": "boostpack.loading.dataset",
     "ShuffledSampler": "boostpack.loading.sampler",

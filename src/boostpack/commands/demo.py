@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from boostpack.commands.ingest import summary_lines as _ingest_lines
+from boostpack.commands.report import summary_lines as _report_lines
 from boostpack.runtime.console import emit_json, log
 
 
@@ -76,6 +77,7 @@ _SUMMARY_LINES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "dedup": _dedup_lines,
     "pack": _pack_lines,
     "load": _load_lines,
+    "report": _report_lines,
 }
 
 

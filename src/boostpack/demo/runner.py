@@ -2,7 +2,8 @@
 
 sample → ingest → dedup (scored against the sample's planted duplicates) → pack (QA, and the
 sample's plain-text file as a "general corpus") → verify → load (a 70/30 mixture of the two
-packed sets, read by two ranks, with an exact resume). ``STEPS`` is the ordered list; each step
+packed sets, read by two ranks, with an exact resume) → report (what is in the data and what
+dedup did to it, as ``report.html`` + ``report.json`` in the work directory). ``STEPS`` is the ordered list; each step
 takes the ``DemoRun`` (work directory, earlier outputs) and returns its summary dict, which
 ``run_demo`` yields for the caller to show (``boostpack demo`` prints it). Every step is a public
 API call, so the demo doubles as a worked example.
@@ -122,12 +123,19 @@ def _load(demo: DemoRun) -> dict[str, Any]:
             "realized_share": [c / 1000 for c in counts], "epochs_used": ranks[0].epochs_used(1000)}
 
 
+def _report(demo: DemoRun) -> dict[str, Any]:
+    from boostpack.reporting.build import demo_step
+
+    return demo_step(demo.workdir, demo.tokenizer)
+
+
 STEPS: list[tuple[str, Step]] = [
     ("sample", _sample),
     ("ingest", _ingest),
     ("dedup", _dedup),
     ("pack", _pack),
     ("load", _load),
+    ("report", _report),
 ]
 
 

@@ -166,23 +166,7 @@ def build_report(
         from boostpack.reporting.encoder import Encoder
 
         cache = EmbeddingCache(Encoder())
-    columns: list[dict[str, Any]] = []
-    described: list[dict[str, Any]] = []
-    samplers = []
-    for i, path in enumerate(inputs):
-        if not os.path.exists(path):
-            raise InvalidInput(f"report: {os.fspath(path)}: no such file or directory")
-        inp = classify(path, labels[i] if labels else None)
-        log(f"report: reading {inp.path} ({inp.kind})")
-        profiles, info = _READERS[inp.kind](inp, ctx)
-        described.append({"path": inp.path, "kind": inp.kind, "label": inp.label,
-                          "columns": list(range(len(columns), len(columns) + len(profiles))),
-                          **info})
-        for p in profiles:
-            log(f"report: measuring diversity of {p.name}")
-            columns.append({**p.summary(), "input": i,
-                            "diversity": column_diversity(p.sampler, opts, cache)})
-            samplers.append(p.sampler)
+    described, columns, samplers = _columns(inputs, labels, ctx, cache)
     report: dict[str, Any] = {
         "format": REPORT_FORMAT, "version": REPORT_VERSION, "boostpack_version": __version__,
         "params": {"sizes": list(opts.sizes), "thresholds": list(opts.thresholds),
@@ -200,6 +184,30 @@ def build_report(
                                                     [s.all for s in samplers], log)
     _write(report, output, json_output)
     return report
+
+
+def _columns(inputs: Sequence[str | os.PathLike[str]], labels: Sequence[str] | None,
+             ctx: _Context, cache: EmbeddingCache | None
+             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Sampler]]:
+    """Read every input once: its description, its columns (with diversity), their samplers."""
+    columns: list[dict[str, Any]] = []
+    described: list[dict[str, Any]] = []
+    samplers: list[Sampler] = []
+    for i, path in enumerate(inputs):
+        if not os.path.exists(path):
+            raise InvalidInput(f"report: {os.fspath(path)}: no such file or directory")
+        inp = classify(path, labels[i] if labels else None)
+        ctx.log(f"report: reading {inp.path} ({inp.kind})")
+        profiles, info = _READERS[inp.kind](inp, ctx)
+        described.append({"path": inp.path, "kind": inp.kind, "label": inp.label,
+                          "columns": list(range(len(columns), len(columns) + len(profiles))),
+                          **info})
+        for p in profiles:
+            ctx.log(f"report: measuring diversity of {p.name}")
+            columns.append({**p.summary(), "input": i,
+                            "diversity": column_diversity(p.sampler, ctx.opts, cache)})
+            samplers.append(p.sampler)
+    return described, columns, samplers
 
 
 # ``boostpack.report`` (the public API's name for it).

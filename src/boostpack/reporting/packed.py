@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from boostpack.format.shards import MANIFEST, ShardReader
+from boostpack.format.manifest import MANIFEST
+from boostpack.format.reader import ShardReader
 from boostpack.ingestion.readers import ReadOptions, read_records
 
 

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from boostpack.reporting import charts
+from boostpack.reporting.html import fmt_int, fmt_num, table
 from boostpack.reporting.mix import FIELDS
 from boostpack.reporting.page_diversity import agent_section, dedup_section, diversity_section
 
@@ -29,25 +30,6 @@ td.l{text-align:left}.muted{color:#777}.note{color:#555;font-size:13px;max-width
 .charts{display:flex;flex-wrap:wrap;gap:18px}svg.chart{background:#fff;max-width:100%;height:auto}
 nav a{margin-right:14px}details{margin:.4em 0}code{background:#f3f3f3;padding:0 3px}
 """
-
-
-def fmt_int(v: Any) -> str:
-    return "–" if v is None else f"{v:,}"
-
-
-def fmt_num(v: Any, digits: int = 3) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return f"{v:.{digits}g}" if abs(v) < 1000 else f"{v:,.0f}"
-
-
-def table(header: list[str], rows: list[list[str]], cls: str = "") -> str:
-    """An HTML table from already-escaped cell strings."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _summary(report: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from boostpack.reporting import charts
+from boostpack.reporting.html import fmt_int, fmt_num, table
 
 # (label, path into one sample's metrics) of the diversity table, in display order.
 LEXICAL = [("distinct-1", ("lexical", "distinct_1")), ("distinct-2", ("lexical", "distinct_2")),
@@ -31,8 +32,6 @@ def _get(metrics: dict[str, Any] | None, path: tuple[str, ...]) -> Any:
 
 
 def _fmt(v: Any) -> str:
-    from boostpack.reporting.page import fmt_num
-
     return fmt_num(v, 4)
 
 
@@ -45,8 +44,6 @@ def _rows_for(thresholds: list[float]) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def dedup_section(report: dict[str, Any]) -> str:
-    from boostpack.reporting.page import fmt_int, table
-
     parts = []
     for inp in report["inputs"]:
         d = inp.get("dedup")
@@ -99,8 +96,6 @@ def _largest(clusters: list[dict[str, Any]]) -> str:
 
 
 def _contamination(c: dict[str, Any]) -> str:
-    from boostpack.reporting.page import fmt_int, table
-
     if not c["references"]:
         return "<p class=note>No reference sets (no <code>--against</code>).</p>"
     rows = [[escape(path), fmt_int(n)] for path, n in c["by_file"].items()]
@@ -110,8 +105,6 @@ def _contamination(c: dict[str, Any]) -> str:
 
 
 def diversity_section(report: dict[str, Any]) -> str:
-    from boostpack.reporting.page import table
-
     columns = report["columns"]
     params = report["params"]
     names = [c["name"] for c in columns]
@@ -142,8 +135,6 @@ def diversity_section(report: dict[str, Any]) -> str:
 
 
 def _categories(report: dict[str, Any]) -> str:
-    from boostpack.reporting.page import table
-
     size = str(report["params"]["sizes"][0])
     by = report["params"]["diversity_by"]
     defs = dict(_rows_for(report["params"]["thresholds"]))
@@ -162,8 +153,6 @@ def _categories(report: dict[str, Any]) -> str:
 
 
 def agent_section(report: dict[str, Any]) -> str:
-    from boostpack.reporting.page import fmt_int, table
-
     a = report.get("cluster_agent")
     if not a:
         return ""
