@@ -116,12 +116,7 @@ def exact_hashes(data: Any, offsets: Any, digits: str = DEFAULT_DIGITS) -> np.nd
     ``data[offsets[i]:offsets[i+1]]`` (``offsets``: integers[n+1], non-decreasing, within data);
     ``digits`` is the normalization's digit mode (see ``normalize``).
     """
-    mode = _digits(digits)
-    buf, offs = _byte_buffer(data), _offsets(offsets)
-    try:
-        return _minhash.exact_hashes(buf, offs, mode)
-    except ValueError as err:
-        raise InvalidInput(str(err)) from err
+    return _minhash.exact_hashes(_byte_buffer(data), _offsets(offsets), _digits(digits))
 
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -186,12 +181,8 @@ class MinHasher:
         ``data``: bytes-like or uint8 array of concatenated UTF-8; ``offsets``: integers[n+1],
         non-decreasing, ``offsets[-1] <= len(data)``. One C call with the GIL released.
         """
-        buf, offs = _byte_buffer(data), _offsets(offsets)
-        try:
-            return _minhash.signatures(buf, offs, self._a, self._b, self.shingle, self.ngram,
-                                       self.digits)
-        except ValueError as err:
-            raise InvalidInput(str(err)) from err
+        return _minhash.signatures(_byte_buffer(data), _offsets(offsets), self._a, self._b,
+                                   self.shingle, self.ngram, self.digits)
 
     def shingle_hashes(self, text: str | bytes) -> np.ndarray:
         """uint32[k]: the shingle hashes of ``text`` in text order (repeats kept): the values
