@@ -10,35 +10,56 @@
 #include "normalize.h"
 #include "units.h"
 
-/* Shingle hashes of lanes consecutive shingles starting at u: Horner's rule,
- * h = rotl32(h, 1) ^ u[j] over the n units, which equals XOR_j rotl32(u[j], n - 1 - j); the lanes
- * accumulators stay in registers over the n steps, so a shingle costs n rotate-xors and one store,
- * and all of it vectorizes (a rolling update, h' = rotl32(h, 1) ^ rotl32(u[i], n) ^ u[i + n],
- * costs 3 operations per shingle but is one serial chain). mix applies datasketch's fmix32
- * pre-mix on the way out. */
+/* Shingle hashes of one shingle (lanes = 1) or of COMBINE_LANES consecutive ones starting at u:
+ * Horner's rule, h = rotl32(h, 1) ^ u[j] over the n units, which equals
+ * XOR_j rotl32(u[j], n - 1 - j). The accumulators stay in one vector over the n steps, so 16
+ * shingles cost n loads, rotates and xors, and blocks are independent (a rolling update,
+ * h' = rotl32(h, 1) ^ rotl32(u[i], n) ^ u[i + n], costs 3 operations per shingle but is one
+ * serial chain). mix applies datasketch's fmix32 pre-mix on the way out. GCC left a plain loop
+ * over 16 lanes scalar, so GNU C vectors spell it out (one zmm, two ymm or four xmm, per
+ * clone); other compilers get the loop. */
+#define COMBINE_LANES 16
+
+#ifdef __GNUC__
+typedef uint32_t lanes_t __attribute__((vector_size(4 * COMBINE_LANES)));
+#endif
+
 static inline __attribute__((always_inline)) void combine_block(const uint32_t *u, size_t n,
                                                                 uint32_t *restrict out,
                                                                 size_t lanes, int mix) {
-    uint32_t acc[64];
-    for (size_t k = 0; k < lanes; k++) {
-        acc[k] = 0;
-    }
-    for (size_t j = 0; j < n; j++) {
-        const uint32_t *src = u + j;
-        for (size_t k = 0; k < lanes; k++) {
-            acc[k] = bp_rotl32(acc[k], 1) ^ src[k];
+#ifdef __GNUC__
+    if (lanes == COMBINE_LANES) {
+        lanes_t acc, next;
+        memcpy(&acc, u, sizeof acc);
+        for (size_t j = 1; j < n; j++) {
+            memcpy(&next, u + j, sizeof next);
+            acc = ((acc << 1) | (acc >> 31)) ^ next;
         }
+        if (mix) {
+            acc ^= acc >> 16;
+            acc *= 0x85EBCA6Bu;
+            acc ^= acc >> 13;
+            acc *= 0xC2B2AE35u;
+            acc ^= acc >> 16;
+        }
+        memcpy(out, &acc, sizeof acc);
+        return;
     }
+#endif
     for (size_t k = 0; k < lanes; k++) {
-        out[k] = mix ? bp_fmix32(acc[k]) : acc[k];
+        uint32_t acc = 0;
+        for (size_t j = 0; j < n; j++) {
+            acc = bp_rotl32(acc, 1) ^ u[j + k];
+        }
+        out[k] = mix ? bp_fmix32(acc) : acc;
     }
 }
 
 /* Pass 2: shingle hashes out[i] = XOR_j rotl32(u[i + j], n - 1 - j) from m unit hashes (fmix32
- * of them if mix); a document of 1 <= m < n units is one shingle of all of them. Blocks of 64,
- * then 16; when u is padded (16 readable values past m, and out has room for 16 past the
- * count), the last block of 16 runs past the end instead of a scalar tail, which cost as much as
- * the rest on short documents. */
+ * of them if mix); a document of 1 <= m < n units is one shingle of all of them. When u is
+ * padded (COMBINE_LANES readable values past m, and out has as much room past the count), the
+ * last block runs past the end; otherwise the last shingles go one at a time, which cost as
+ * much as all the rest on short documents. */
 static inline __attribute__((always_inline)) size_t combine(const uint32_t *u, size_t m, size_t n,
                                                           uint32_t *restrict out, int mix,
                                                           int padded) {
@@ -49,14 +70,12 @@ static inline __attribute__((always_inline)) size_t combine(const uint32_t *u, s
         combine_block(u, m, out, 1, mix);
         return 1;
     }
-    size_t count = m - n + 1, i = 0;
-    for (; i + 64 <= count; i += 64) {
-        combine_block(u + i, n, out + i, 64, mix);
+    size_t count = m - n + 1;
+    size_t blocks = (padded ? count + COMBINE_LANES - 1 : count) / COMBINE_LANES;
+    for (size_t i = 0; i < blocks * COMBINE_LANES; i += COMBINE_LANES) {
+        combine_block(u + i, n, out + i, COMBINE_LANES, mix);
     }
-    for (; i + 16 <= count || (padded && i < count); i += 16) {
-        combine_block(u + i, n, out + i, 16, mix);
-    }
-    for (; i < count; i++) {
+    for (size_t i = blocks * COMBINE_LANES; i < count; i++) {
         combine_block(u + i, n, out + i, 1, mix);
     }
     return count;
@@ -130,8 +149,11 @@ static inline __attribute__((always_inline)) void perm_block(const uint32_t *hs,
  * place; returns how many are left), so that every later block sees each distinct shingle about
  * once: on qa_en, 23% of a document's char 5-grams repeat one of its earlier ones. The set
  * lookups are scalar work that runs beside this block's vector work; a separate dedup pass cost
- * as much as it saved. Measured on qa_en at 128 permutations: 4.0 against 4.5-4.9 ns per input
- * byte (blocks of 16 lanes: no gain, the lookups no longer hide). The set is lossy and
+ * as much as it saved. Measured on qa_en at 128 permutations: 4.1 against 4.5 ns per input
+ * byte (blocks of 16 lanes: no gain, the lookups no longer hide). It only pays where repeats
+ * are common: this block costs about 15% more per shingle than a plain one, and on qa_en the
+ * repeated share is 46/23/14% for char 3/5/7-grams and 42/12/5/2% for word 1/2/3/5-grams
+ * (word 5-grams: 1.39 with it against 1.33 ns/byte without). The set is lossy and
  * direct-mapped: slot h mod 2^SEEN_BITS holds the last hash seen there, tagged with the
  * document's generation gen (upper 32 bits, never 0; so the table needs no clearing between
  * documents). A hash is dropped only when its slot holds it, i.e. when it was seen before in this
@@ -195,16 +217,21 @@ static uint64_t next_generation(perm_scratch *p) {
     return p->gen;
 }
 
+/* Whether repeated shingles are dropped (perm_block_dedup): where they are common. */
+static int drops_repeats(const bp_shingling *spec) {
+    return spec->mode == BP_SHINGLE_CHAR || spec->ngram <= 2;
+}
+
 /* One document's signature from its m unit hashes (padded: see combine): shingle hashes into
- * hs, datasketch's fmix32 pre-mix, then the permutations. Compiled per instruction set;
- * everything it calls is inlined. */
+ * hs, datasketch's fmix32 pre-mix, then the permutations, dropping repeats through seen unless
+ * it is NULL. Compiled per instruction set; everything it calls is inlined. */
 BP_TARGET_CLONES
 static void signature_of_units(const uint32_t *units, size_t m, int padded, size_t n,
                                uint32_t *restrict hs, const uint32_t *a, const uint32_t *b,
                                size_t P, uint32_t *sig, uint64_t *restrict seen, uint64_t gen) {
     size_t count = padded ? combine(units, m, n, hs, 1, 1) : combine(units, m, n, hs, 1, 0);
     size_t p = 0;
-    if (P >= 2 * DEDUP_BLOCK) {
+    if (seen != NULL && P >= 2 * DEDUP_BLOCK) {
         count = perm_block_dedup(hs, count, a, b, sig, seen, gen);
         p = DEDUP_BLOCK;
     }
@@ -249,11 +276,12 @@ bp_status bp_minhash_batch(const uint8_t *data, const uint64_t *offsets, size_t 
     if (status == BP_OK) {
         status = bp_units_new(longest, spec->mode, spec->digits, spec->isa, &hasher);
     }
+    uint64_t *repeats = drops_repeats(spec) ? perm.seen : NULL;
     for (size_t i = 0; status == BP_OK && i < n; i++) {
         size_t len = (size_t)(offsets[i + 1] - offsets[i]);
         size_t m = bp_units_of(hasher, data + offsets[i], len, units);
         signature_of_units(units, m, 1, spec->ngram, perm.hs, a, b, num_perm,
-                           out + i * num_perm, perm.seen, next_generation(&perm));
+                           out + i * num_perm, repeats, next_generation(&perm));
     }
     bp_units_free(hasher);
     perm_scratch_free(&perm);
@@ -275,8 +303,7 @@ bp_status bp_minhash_hashes(const uint32_t *hashes, const uint64_t *offsets, siz
     for (size_t i = 0; status == BP_OK && i < n; i++) {
         /* n = 1: each hash is its own shingle, pre-mixed into hs on the way */
         signature_of_units(hashes + offsets[i], (size_t)(offsets[i + 1] - offsets[i]), 0, 1,
-                           perm.hs, a, b, num_perm, out + i * num_perm, perm.seen,
-                           next_generation(&perm));
+                           perm.hs, a, b, num_perm, out + i * num_perm, NULL, 0);
     }
     perm_scratch_free(&perm);
     return status;

@@ -53,7 +53,8 @@ bp_status bp_minhash_batch(const uint8_t *data, const uint64_t *offsets, size_t 
 
 /* Signatures of n pre-shingled documents: document i is the shingle hashes (before fmix32)
  * hashes[offsets[i]:offsets[i+1]], repeats allowed; out as bp_minhash_batch. This is the
- * permutation stage of bp_minhash_batch on its own. */
+ * permutation stage of bp_minhash_batch on its own, taking the hashes as given: every hash,
+ * repeated or not, costs its num_perm multiply-add-mins. */
 bp_status bp_minhash_hashes(const uint32_t *hashes, const uint64_t *offsets, size_t n,
                             const uint32_t *a, const uint32_t *b, size_t num_perm, uint32_t *out);
 
