@@ -33,6 +33,9 @@ struct bp_units {
      * for its digit mode, so the hot loop trades four multiplies per character for one load. */
     uint64_t ascii[128];
     uint64_t space;
+    /* The same hashes by compact index (digits 0-9, letters 10-35, the space 36; 48 entries)
+     * for the AVX-512 path's lookups. */
+    uint32_t compact[48];
     int mode;
     int digits;
     int isa;
@@ -76,6 +79,10 @@ bp_status bp_units_new(size_t longest, int mode, int digits, int isa, bp_units *
         int kept = bp_classify(c, digits, &folded) != BP_CH_SEP;
         t->ascii[c] = kept ? (char_unit_hash(folded) | (1ull << 32)) : t->space;
     }
+    for (uint32_t i = 0; i < 48; i++) {
+        uint32_t c = i < 10 ? '0' + i : i < 36 ? 'a' + (i - 10) : ' ';
+        t->compact[i] = (uint32_t)t->ascii[c];
+    }
     *out = t;
     return BP_OK;
 }
@@ -91,6 +98,18 @@ void bp_units_free(bp_units *units) {
 
 /* ---- chars --------------------------------------------------------------------------------- */
 
+/* A CJK unified ideograph U+4E00-U+9FFF at s[p] (3 bytes), the bulk of Chinese and Japanese
+ * text, decoded and classified inline: the general path (decode, then a call through every
+ * class range) cost about 20 cycles per character. */
+static inline int ideograph(const uint8_t *s, size_t len, size_t p, uint32_t *cp) {
+    if (len - p < 3 || (uint32_t)(s[p] - 0xE4) > 5 || (s[p + 1] & 0xC0) != 0x80 ||
+        (s[p + 2] & 0xC0) != 0x80) {
+        return 0;
+    }
+    *cp = ((s[p] & 0x0Fu) << 12) | ((s[p + 1] & 0x3Fu) << 6) | (s[p + 2] & 0x3Fu);
+    return *cp >= 0x4E00;
+}
+
 /* One codepoint at s[*pos] (advancing *pos): its unit hash goes to u[*m]; the eager space
  * avoids tracking a pending one, which put a 4-5 cycle dependency chain on every byte
  * (measured 1.5 against 1.0 ns/byte on qa_en). */
@@ -101,6 +120,9 @@ static inline void char_step(const uint8_t *s, size_t len, size_t *pos, const bp
     if (c < 0x80) {
         (*pos)++;
         e = t->ascii[c];
+    } else if (ideograph(s, len, *pos, &c)) {
+        *pos += 3;
+        e = char_unit_hash(c) | (1ull << 32);
     } else {
         uint32_t folded;
         c = bp_utf8_next(s, len, pos);
@@ -124,49 +146,44 @@ static size_t chars_scalar(const uint8_t *s, size_t len, const bp_units *t, uint
 #ifdef BP_X86_64
 #include <immintrin.h>
 
-/* chars_scalar, 16 ASCII bytes per step: classify, fold and hash in 32-bit lanes, then compress
- * the emitted lanes (kept, or a separator right after a kept character) into u. Blocks holding
- * a non-ASCII byte go through char_step. */
-__attribute__((target("avx512f,popcnt")))
+/* chars_scalar, 64 ASCII bytes per step in four groups of 16: classify and fold in 32-bit lanes,
+ * look the unit hashes up (a compact index: digits 0-9, letters 10-35, the space 36, into a
+ * 48-entry table of the call's digit mode), then compress the emitted lanes (kept, or a separator
+ * right after a kept character) into u. Blocks holding a non-ASCII byte go through char_step.
+ * The lookup replaced four multiplies per lane (FNV and fmix32): 0.42 -> 0.3 ns/byte. */
+__attribute__((target("avx512f,avx512bw,popcnt")))
 static size_t chars_avx512(const uint8_t *s, size_t len, const bp_units *t, uint32_t *restrict u) {
-    const __m512i basis = _mm512_set1_epi32((int)BP_FNV_BASIS);
-    const __m512i prime = _mm512_set1_epi32((int)BP_FNV_PRIME);
-    const __m512i m1 = _mm512_set1_epi32((int)0x85EBCA6Bu);
-    const __m512i m2 = _mm512_set1_epi32((int)0xC2B2AE35u);
-    const __m512i space = _mm512_set1_epi32((int)(uint32_t)t->space);
-    const __mmask16 digit_to_zero = (__mmask16)t->digit_to_zero;
+    const __m512i table0 = _mm512_loadu_si512((const void *)t->compact);
+    const __m512i table1 = _mm512_loadu_si512((const void *)(t->compact + 16));
+    const __m512i table2 = _mm512_loadu_si512((const void *)(t->compact + 32));
+    const __m512i bit5 = _mm512_set1_epi32(0x20), zero = _mm512_set1_epi32('0');
+    const __m512i a = _mm512_set1_epi32('a'), letter_base = _mm512_set1_epi32('a' - 10);
+    const __m512i letters = _mm512_set1_epi32(26), digits = _mm512_set1_epi32(10);
+    const __m512i space = _mm512_set1_epi32(36), upper = _mm512_set1_epi32(31);
     size_t pos = 0, m = 0, last_kept = 0;
     while (pos < len) {
-        if (len - pos >= 16) {
-            __m128i bytes = _mm_loadu_si128((const __m128i *)(s + pos));
-            if (_mm_movemask_epi8(bytes) == 0) {
-                __m512i c = _mm512_cvtepu8_epi32(bytes);
-                __m512i lower = _mm512_or_si512(c, _mm512_set1_epi32(0x20));
-                __mmask16 digit = _mm512_cmplt_epu32_mask(
-                    _mm512_sub_epi32(c, _mm512_set1_epi32('0')), _mm512_set1_epi32(10));
-                __mmask16 alpha = _mm512_cmplt_epu32_mask(
-                    _mm512_sub_epi32(lower, _mm512_set1_epi32('a')), _mm512_set1_epi32(26));
-                __mmask16 kept = (__mmask16)(digit | alpha);
-                /* Digits need no folding ('0'-'9' have bit 5 set already); in CLASS mode they
-                 * all become '0' through a mask, so neither mode adds work per byte. */
-                __m512i h = _mm512_mask_mov_epi32(lower, (__mmask16)(digit & digit_to_zero),
-                                                  _mm512_set1_epi32('0'));
-                h = _mm512_mullo_epi32(_mm512_xor_si512(h, basis), prime);
-                h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
-                h = _mm512_mullo_epi32(h, m1);
-                h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 13));
-                h = _mm512_mullo_epi32(h, m2);
-                h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
-                h = _mm512_mask_mov_epi32(space, kept, h);
+        if (len - pos >= 64 &&
+            _mm512_movepi8_mask(_mm512_loadu_si512((const void *)(s + pos))) == 0) {
+            for (size_t q = 0; q < 64; q += 16) {
+                __m512i c = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(s + pos + q)));
+                __m512i lower = _mm512_or_si512(c, bit5);
+                __mmask16 alpha = _mm512_cmplt_epu32_mask(_mm512_sub_epi32(lower, a), letters);
+                __mmask16 digit = _mm512_cmplt_epu32_mask(_mm512_sub_epi32(c, zero), digits);
+                __m512i idx = _mm512_mask_sub_epi32(space, alpha, lower, letter_base);
+                idx = _mm512_mask_sub_epi32(idx, digit, c, zero);
+                __m512i h = _mm512_permutex2var_epi32(table0, idx, table1);
+                h = _mm512_mask_permutexvar_epi32(h, _mm512_cmpgt_epu32_mask(idx, upper), idx,
+                                                  table2);
+                __mmask16 kept = (__mmask16)(alpha | digit);
                 __mmask16 emit = (__mmask16)(kept | (uint32_t)((kept << 1) | last_kept));
                 _mm512_storeu_si512((void *)(u + m), _mm512_maskz_compress_epi32(emit, h));
                 m += (size_t)_mm_popcnt_u32(emit);
                 last_kept = (kept >> 15) & 1u;
-                pos += 16;
-                continue;
             }
+            pos += 64;
+            continue;
         }
-        size_t stop = len - pos >= 16 ? pos + 16 : len;
+        size_t stop = len - pos >= 64 ? pos + 64 : len;
         while (pos < stop) {
             char_step(s, len, &pos, t, u, &m, &last_kept);
         }
@@ -239,10 +256,52 @@ static inline void word_step(const uint8_t *s, size_t len, size_t *pos, const bp
     }
 }
 
+/* Whether the 16 bytes at p are ASCII. */
+static inline int ascii16(const uint8_t *p) {
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    return ((a | b) & 0x8080808080808080ull) == 0;
+}
+
+/* Codepoints from pos on, one at a time, up to the end or to a run of 16 ASCII bytes for the
+ * vector path (returns where it stopped): a newline or digit between CJK characters stays
+ * here, where entering and leaving the vector path cost 18% of the time on zh_poetry. */
+static size_t split_nonascii(const uint8_t *s, size_t len, size_t pos, const bp_units *t,
+                             split_t *w) {
+    uint32_t *restrict init = w->init, *restrict start = w->start, *restrict end = w->end;
+    uint32_t cp;
+    while (pos < len) {
+        if (s[pos] < 0x80 && len - pos >= 16 && ascii16(s + pos)) {
+            break;
+        }
+        if (!ideograph(s, len, pos, &cp)) {
+            word_step(s, len, &pos, t, w);
+            continue;
+        }
+        /* a word of its own; counters in locals, as through w they were reloaded per store */
+        size_t ns = w->ns, ne = w->ne;
+        do {
+            if (ns > ne) {
+                end[ne++] = (uint32_t)pos;
+            }
+            init[ns] = bp_fnv_step(BP_FNV_BASIS, cp);
+            start[ns++] = end[ne++] = (uint32_t)pos;
+            pos += 3;
+        } while (pos < len && ideograph(s, len, pos, &cp));
+        w->ns = ns;
+        w->ne = ne;
+    }
+    return pos;
+}
+
 static void split_scalar(const uint8_t *s, size_t len, const bp_units *t, split_t *w) {
     size_t pos = 0;
     while (pos < len) {
-        word_step(s, len, &pos, t, w);
+        while (pos < len && s[pos] < 0x80) {
+            word_step(s, len, &pos, t, w);
+        }
+        pos = split_nonascii(s, len, pos, t, w);
     }
     word_close(w, len);
 }
@@ -395,10 +454,7 @@ static inline __attribute__((always_inline)) void split_with(
     const uint8_t *s, size_t len, const bp_units *t, split_t *w) {
     size_t pos = 0;
     while (pos < len) {
-        pos = ascii(s, len, pos, t, w);
-        while (pos < len && s[pos] >= 0x80) {
-            word_step(s, len, &pos, t, w);
-        }
+        pos = split_nonascii(s, len, ascii(s, len, pos, t, w), t, w);
     }
     word_close(w, len);
 }

@@ -140,7 +140,9 @@ def test_every_instruction_set_gives_the_reference(digits: str, text: bytes, ngr
 @pytest.mark.parametrize("isa", ISAS)
 def test_words_at_block_and_round_edges(isa: str) -> None:
     texts = [b"a" * 63 + b" b", b"x" * 64, b"y" * 65 + "é".encode() + b"z" * 70, b"w" * 8 + b" v",
-             b"q" * 9, b" " * 64 + b"end", "é".encode() * 40 + b"abc", b"ab" + "中".encode() * 30]
+             b"q" * 9, b" " * 64 + b"end", "é".encode() * 40 + b"abc", b"ab" + "中".encode() * 30,
+             *("中文".encode() + b"a" * k + "字".encode() + b"b" * k for k in (1, 15, 16, 17)),
+             "䷀中\n".encode() * 9 + "一".encode()[:2]]  # U+4DC0 is no ideograph; a cut one
     for text in texts:
         for shingle in ("char", "word"):
             got = _minhash.shingle_hashes(text, shingle, 2, "keep", isa).tolist()
