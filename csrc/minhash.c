@@ -12,16 +12,35 @@
 
 /* Shingle hashes of one shingle (lanes = 1) or of COMBINE_LANES consecutive ones starting at u:
  * Horner's rule, h = rotl32(h, 1) ^ u[j] over the n units, which equals
- * XOR_j rotl32(u[j], n - 1 - j). The accumulators stay in one vector over the n steps, so 16
- * shingles cost n loads, rotates and xors, and blocks are independent (a rolling update,
+ * XOR_j rotl32(u[j], n - 1 - j). The accumulators stay in vector registers over the n steps, so
+ * 16 shingles cost n loads, rotates and xors, and blocks are independent (a rolling update,
  * h' = rotl32(h, 1) ^ rotl32(u[i], n) ^ u[i + n], costs 3 operations per shingle but is one
  * serial chain). mix applies datasketch's fmix32 pre-mix on the way out. GCC left a plain loop
- * over 16 lanes scalar, so GNU C vectors spell it out (one zmm, two ymm or four xmm, per
- * clone); other compilers get the loop. */
+ * over 16 lanes scalar, so GNU C vectors spell it out, as two vectors of 8 lanes: one register
+ * each from AVX2 up, two with SSE2 (vectors of 16 lanes went through the stack on every step in
+ * the AVX2 and SSE2 clones); other compilers get the loop. */
 #define COMBINE_LANES 16
 
 #ifdef __GNUC__
-typedef uint32_t lanes_t __attribute__((vector_size(4 * COMBINE_LANES)));
+typedef uint32_t lanes8_t __attribute__((vector_size(32)));
+
+static inline __attribute__((always_inline)) void combine_half(const uint32_t *u, size_t n,
+                                                               uint32_t *restrict out, int mix) {
+    lanes8_t acc, next;
+    memcpy(&acc, u, sizeof acc);
+    for (size_t j = 1; j < n; j++) {
+        memcpy(&next, u + j, sizeof next);
+        acc = ((acc << 1) | (acc >> 31)) ^ next;
+    }
+    if (mix) {
+        acc ^= acc >> 16;
+        acc *= 0x85EBCA6Bu;
+        acc ^= acc >> 13;
+        acc *= 0xC2B2AE35u;
+        acc ^= acc >> 16;
+    }
+    memcpy(out, &acc, sizeof acc);
+}
 #endif
 
 static inline __attribute__((always_inline)) void combine_block(const uint32_t *u, size_t n,
@@ -29,20 +48,8 @@ static inline __attribute__((always_inline)) void combine_block(const uint32_t *
                                                                 size_t lanes, int mix) {
 #ifdef __GNUC__
     if (lanes == COMBINE_LANES) {
-        lanes_t acc, next;
-        memcpy(&acc, u, sizeof acc);
-        for (size_t j = 1; j < n; j++) {
-            memcpy(&next, u + j, sizeof next);
-            acc = ((acc << 1) | (acc >> 31)) ^ next;
-        }
-        if (mix) {
-            acc ^= acc >> 16;
-            acc *= 0x85EBCA6Bu;
-            acc ^= acc >> 13;
-            acc *= 0xC2B2AE35u;
-            acc ^= acc >> 16;
-        }
-        memcpy(out, &acc, sizeof acc);
+        combine_half(u, n, out, mix);
+        combine_half(u + COMBINE_LANES / 2, n, out + COMBINE_LANES / 2, mix);
         return;
     }
 #endif

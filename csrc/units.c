@@ -135,6 +135,9 @@ static inline void char_step(const uint8_t *s, size_t len, size_t *pos, const bp
     *last_kept = kept;
 }
 
+/* noinline: its own frame in profiles (tools/profile_signature_stages.py), at one call per
+ * document. */
+__attribute__((noinline))
 static size_t chars_scalar(const uint8_t *s, size_t len, const bp_units *t, uint32_t *restrict u) {
     size_t pos = 0, m = 0, last_kept = 0;
     while (pos < len) {
