@@ -1,7 +1,7 @@
 """Signature throughput of boostpack against rensa and datasketch, for both shingle schemes, in one
 run on the same real documents, one core, as MB/s of raw UTF-8 per CPU second.
 
-    python benchmarks/compare_signatures.py [--docs 73764] [--zh-docs 40000] [--repeat 5]
+    python benchmarks/compare_signatures.py [--docs 73764] [--zh-docs 40000] [--repeat 7]
 
 Per corpus (qa_en: English QA, question + newline + answer; zh_poetry: Chinese poems) and per
 scheme (char 5-grams, the default; word 5-grams, the web-corpus scheme):
@@ -21,7 +21,8 @@ scheme (char 5-grams, the default; word 5-grams, the web-corpus scheme):
 - datasketch ``MinHash.update_batch`` (affine32, identity hashfunc) on the first
   ``--baseline-docs`` qa_en documents' shingle hashes, checked equal to boostpack's signatures.
 Times are CPU seconds (``time.process_time``: the machine is shared, and CPU time is what "per
-core" means); the engines alternate within each of ``--repeat`` rounds and the medians count.
+core" means); the engines alternate within each of ``--repeat`` rounds; speeds are medians, and
+the ratio to rensa is the median of the ratios within each round (the machine is shared).
 """
 
 from __future__ import annotations
@@ -51,15 +52,21 @@ TARGET_VS_DATASKETCH = 40.0
 TARGET_VS_RENSA = {"char": 2.5, "word": 1.5}
 
 
-def medians(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median CPU seconds of each function, the functions alternating within each round."""
+def rounds(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    """CPU seconds of each function in each of ``repeat`` rounds, the functions alternating
+    within a round (so a disturbance on the shared machine hits them alike)."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
             start = time.process_time()
             fn()
             times[name].append(time.process_time() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return times
+
+
+def medians(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median CPU seconds of each function over alternating rounds."""
+    return {name: statistics.median(t) for name, t in rounds(fns, repeat).items()}
 
 
 @dataclass
@@ -91,6 +98,7 @@ class Row:
     distinct: float  # per byte, repeats within a document counted once
     boostpack: float  # MB/s, raw text to signature
     rensa: float  # MB/s of the same text, pre-shingled
+    ratio: float  # boostpack over rensa: the median of the ratios within each round
     perms_only: float  # MB/s, boostpack's permutation stage on the same pre-shingled input
     lanes: float  # multiply-add-min lanes per second, measured in the same rounds
     limit: float  # MB/s, the arithmetic limit
@@ -110,7 +118,7 @@ def compare_scheme(corpus: str, docs: list[bytes], shingle: str, ngram: int, pro
     np.cumsum(counts, out=rows[1:])
     distinct = sum(len(np.unique(s)) for s in shingles)
     chunk = args.chunk
-    t = medians({
+    times = rounds({
         "boostpack": lambda: [hasher.signatures_packed(data, offsets[i:i + chunk + 1])
                               for i in range(0, len(docs), chunk)],
         "rensa": lambda: rensa.RMinHash.digest_matrix_from_flat_token_hashes(
@@ -118,10 +126,13 @@ def compare_scheme(corpus: str, docs: list[bytes], shingle: str, ngram: int, pro
         "perms": lambda: hasher.signatures_of_hashes(flat32, rows),
         "lanes": probe.run,
     }, args.repeat)
+    t = {name: statistics.median(v) for name, v in times.items()}
+    ratio = statistics.median(r / b for r, b in zip(times["rensa"], times["boostpack"],
+                                                    strict=True))
     mb = len(data) / 1e6
     lanes = probe.rate(t["lanes"])
     return Row(corpus, f"{shingle} {ngram}-grams", len(flat32) / len(data), distinct / len(data),
-               mb / t["boostpack"], mb / t["rensa"], mb / t["perms"], lanes,
+               mb / t["boostpack"], mb / t["rensa"], ratio, mb / t["perms"], lanes,
                lanes / (DEFAULT_NUM_PERM * distinct / len(data)) / 1e6)
 
 
@@ -163,7 +174,7 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=73_764)
     parser.add_argument("--zh-docs", type=int, default=40_000)
     parser.add_argument("--baseline-docs", type=int, default=4_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--chunk", type=int, default=8192)
     args = parser.parse_args()
 
@@ -176,7 +187,7 @@ def main() -> int:
     rows = [compare_scheme(name, docs, shingle, ngram, probe, args)
             for name, docs in corpora.items() for shingle, ngram in SCHEMES]
     rate = statistics.median(r.lanes for r in rows)
-    print(f"one core, CPU seconds, medians of {args.repeat} alternating rounds; multiply-add-min "
+    print(f"one core, CPU seconds, {args.repeat} alternating rounds (medians); multiply-add-min "
           f"rate {rate / 1e9:.1f} G lanes/s ({DEFAULT_NUM_PERM * 1e9 / rate:.2f} ns per "
           f"{DEFAULT_NUM_PERM}-lane shingle; each row's limit uses the rate of its own rounds)\n")
     print("| corpus | scheme | shingles/byte (distinct) | boostpack MB/s | rensa bulk MB/s "
@@ -185,7 +196,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r.corpus} | {r.scheme} | {r.shingles:.3f} ({r.distinct:.3f}) | "
-              f"{r.boostpack:.0f} | {r.rensa:.0f} | {r.boostpack / r.rensa:.2f}x | "
+              f"{r.boostpack:.0f} | {r.rensa:.0f} | {r.ratio:.2f}x | "
               f"{r.perms_only:.0f} | {r.limit:.0f} | {r.boostpack / r.limit:.0%} |")
 
     print("\nunit stage (normalization, word splitting, unit hashes):", ", ".join(
@@ -202,7 +213,7 @@ def main() -> int:
               f"{TARGET_VS_DATASKETCH:.0f}x); signatures equal: {same}")
 
     print("\ntargets on qa_en: " + "; ".join(
-        f"{r.scheme} {r.boostpack / r.rensa:.2f}x rensa (>= {TARGET_VS_RENSA[r.scheme[:4]]}x)"
+        f"{r.scheme} {r.ratio:.2f}x rensa (>= {TARGET_VS_RENSA[r.scheme[:4]]}x)"
         for r in rows if r.corpus == "qa_en"))
     char = next(r for r in rows if r.corpus == "qa_en" and r.scheme.startswith("char"))
     print(f"char 5-grams {char.boostpack:.0f} MB/s = {char.boostpack / TARGET_MBPS:.0%} of the "

@@ -160,7 +160,7 @@ static inline __attribute__((always_inline)) void perm_block(const uint32_t *hs,
  * byte (blocks of 16 lanes: no gain, the lookups no longer hide). It only pays where repeats
  * are common: this block costs about 15% more per shingle than a plain one, and on qa_en the
  * repeated share is 46/23/14% for char 3/5/7-grams and 42/12/5/2% for word 1/2/3/5-grams
- * (word 5-grams: 1.39 with it against 1.33 ns/byte without). The set is lossy and
+ * (word 5-grams: 1.45 with it against 1.37 ns/byte without). The set is lossy and
  * direct-mapped: slot h mod 2^SEEN_BITS holds the last hash seen there, tagged with the
  * document's generation gen (upper 32 bits, never 0; so the table needs no clearing between
  * documents). A hash is dropped only when its slot holds it, i.e. when it was seen before in this

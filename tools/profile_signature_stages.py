@@ -32,14 +32,15 @@ CSRC = Path(__file__).resolve().parents[1] / "csrc"
 
 # Kernel function (as callgrind names it, clone suffixes dropped) -> stage, in pipeline order.
 STAGES = {
-    "ascii_avx2": "split, ASCII blocks: decode, fold, word edges",
-    "ascii_avx512": "split, ASCII blocks: decode, fold, word edges",
+    "bp_ascii_avx2": "split, ASCII blocks: decode, fold, word edges",
+    "bp_ascii_avx512": "split, ASCII blocks: decode, fold, word edges",
     "split_nonascii": "split, non-ASCII codepoints",
     "bp_classify_nonascii": "split, non-ASCII codepoints",
-    "hash_avx2": "word hashes (FNV-1a, fmix32)",
-    "hash_avx512": "word hashes (FNV-1a, fmix32)",
+    "bp_hash_words_avx2": "word hashes (FNV-1a, fmix32)",
+    "bp_hash_words_avx512": "word hashes (FNV-1a, fmix32)",
+    "bp_hash_words_scalar": "word hashes (FNV-1a, fmix32)",
     "chars_scalar": "char units (decode, fold, unit hashes)",
-    "chars_avx512": "char units (decode, fold, unit hashes)",
+    "bp_chars_avx512": "char units (decode, fold, unit hashes)",
     "signature_of_units": "shingle hashes + permutations",  # without line tables
     "combine_block": "shingle hashes (rotate-xor, fmix32 pre-mix)",
     "combine": "shingle hashes (rotate-xor, fmix32 pre-mix)",

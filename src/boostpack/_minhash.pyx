@@ -1,4 +1,4 @@
-# distutils: sources = csrc/normalize.c csrc/units.c csrc/minhash.c csrc/lsh.c
+# distutils: sources = csrc/normalize.c csrc/units.c csrc/units_x86.c csrc/minhash.c csrc/lsh.c
 # cython: autotestdict=False
 """Glue for the dedup kernels (csrc/normalize.h, csrc/minhash.h, csrc/lsh.h): argument checks,
 buffers, the GIL. Offsets are validated here (monotone, inside the buffer) before any C call."""
