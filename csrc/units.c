@@ -34,9 +34,8 @@ bp_status bp_units_new(size_t longest, int mode, int digits, int isa, bp_units *
     if (mode == BP_SHINGLE_WORD) {
         size_t cap = longest + BP_UNITS_SLACK;
         t->fold = calloc(cap, 1);
-        t->start = malloc(cap * sizeof(uint32_t));
-        t->end = malloc(cap * sizeof(uint32_t));
-        if (t->fold == NULL || t->start == NULL || t->end == NULL) {
+        t->edge = malloc(2 * cap * sizeof(uint32_t));
+        if (t->fold == NULL || t->edge == NULL) {
             bp_units_free(t);
             return BP_ERR_NOMEM;
         }
@@ -62,8 +61,7 @@ bp_status bp_units_new(size_t longest, int mode, int digits, int isa, bp_units *
 void bp_units_free(bp_units *units) {
     if (units != NULL) {
         free(units->fold);
-        free(units->start);
-        free(units->end);
+        free(units->edge);
         free(units);
     }
 }
@@ -97,7 +95,7 @@ static inline int ascii16(const uint8_t *p) {
  * here, where entering and leaving the vector path cost 18% of the time on zh_poetry. */
 static size_t split_nonascii(const uint8_t *s, size_t len, size_t pos, const bp_units *t,
                              split_t *w) {
-    uint32_t *restrict init = w->init, *restrict start = w->start, *restrict end = w->end;
+    uint32_t *restrict init = w->init, *restrict edge = w->edge;
     uint32_t cp;
     while (pos < len) {
         if (s[pos] < 0x80 && len - pos >= 16 && ascii16(s + pos)) {
@@ -111,10 +109,12 @@ static size_t split_nonascii(const uint8_t *s, size_t len, size_t pos, const bp_
         size_t ns = w->ns, ne = w->ne;
         do {
             if (ns > ne) {
-                end[ne++] = (uint32_t)pos;
+                edge[2 * ne++ + 1] = (uint32_t)pos;
             }
             init[ns] = bp_fnv_step(BP_FNV_BASIS, cp);
-            start[ns++] = end[ne++] = (uint32_t)pos;
+            edge[2 * ns] = edge[2 * ns + 1] = (uint32_t)pos;
+            ns++;
+            ne++;
             pos += 3;
         } while (pos < len && ideograph(s, len, pos, &cp));
         w->ns = ns;
@@ -136,7 +136,8 @@ static void split_scalar(const uint8_t *s, size_t len, const bp_units *t, split_
 
 void bp_hash_words_scalar(const split_t *w, size_t from, size_t m, uint32_t *u) {
     for (size_t i = from; i < m; i++) {
-        u[i] = bp_fmix32(fnv_bytes(w->init[i], w->fold + w->start[i], w->end[i] - w->start[i]));
+        uint32_t from = w->edge[2 * i], to = w->edge[2 * i + 1];
+        u[i] = bp_fmix32(fnv_bytes(w->init[i], w->fold + from, to - from));
     }
 }
 
@@ -154,15 +155,15 @@ static inline __attribute__((always_inline)) void split_with(
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-/* Entries past the last: empty spans at 0, so whole vector groups can read them. */
+/* The 16 entries past the last: empty spans at 0, so whole vector groups can read them. */
 static void pad_entries(split_t *w) {
-    for (size_t k = 0; k < 16; k++) {
-        w->start[w->ns + k] = w->end[w->ns + k] = 0;
+    for (size_t k = 0; k < 32; k++) {
+        w->edge[2 * w->ns + k] = 0;
     }
 }
 
 static size_t words(bp_units *t, const uint8_t *s, size_t len, uint32_t *u) {
-    split_t w = {t->fold, u, t->start, t->end, 0, 0};
+    split_t w = {t->fold, u, t->edge, 0, 0};
 #ifdef BP_X86_64
     if (t->isa == BP_ISA_AVX512) {
         split_with(bp_ascii_avx512, s, len, t, &w);

@@ -27,11 +27,11 @@ struct bp_units {
     int digits;
     int isa;
     uint64_t digit_to_zero; /* vector paths: all ones in CLASS mode (digit lanes become '0') */
-    /* Words: the folded bytes and the entries' spans, longest + BP_UNITS_SLACK each; the
-     * entries' init states live in the caller's unit array, hashed in place. */
+    /* Words: the folded bytes (longest + BP_UNITS_SLACK) and the entries' spans, entry i's
+     * start and end at edge[2i] and edge[2i + 1] (twice that many); the entries' init states
+     * live in the caller's unit array, hashed in place. */
     uint8_t *fold;
-    uint32_t *start;
-    uint32_t *end;
+    uint32_t *edge;
 };
 
 static inline uint32_t char_unit_hash(uint32_t cp) {
@@ -79,7 +79,10 @@ static inline void char_step(const uint8_t *s, size_t len, size_t *pos, const bp
 
 typedef struct {
     uint8_t *fold;
-    uint32_t *init, *start, *end;
+    uint32_t *init;
+    /* Entry i spans fold[edge[2i]:edge[2i + 1]]: starts and ends interleaved, as word edges
+     * come in text order, so the vector split writes them with one compress per 16 bytes. */
+    uint32_t *edge;
     size_t ns, ne; /* entries started, entries ended: a word is open while ns > ne */
 } split_t;
 
@@ -92,12 +95,12 @@ static inline uint32_t fnv_bytes(uint32_t h, const uint8_t *p, size_t n) {
 
 static inline void word_open(split_t *w, size_t p) {
     w->init[w->ns] = BP_FNV_BASIS;
-    w->start[w->ns++] = (uint32_t)p;
+    w->edge[2 * w->ns++] = (uint32_t)p;
 }
 
 static inline void word_close(split_t *w, size_t p) {
     if (w->ns > w->ne) {
-        w->end[w->ne++] = (uint32_t)p;
+        w->edge[2 * w->ne++ + 1] = (uint32_t)p;
     }
 }
 
@@ -127,15 +130,17 @@ static inline void word_step(const uint8_t *s, size_t len, size_t *pos, const bp
             word_open(w, p);
         }
         size_t e = w->ne;
-        uint32_t h = fnv_bytes(w->init[e], w->fold + w->start[e], p - w->start[e]);
-        w->init[e] = bp_fnv_step(h, folded);
-        w->start[e] = (uint32_t)*pos;
+        uint32_t from = w->edge[2 * e];
+        w->init[e] = bp_fnv_step(fnv_bytes(w->init[e], w->fold + from, p - from), folded);
+        w->edge[2 * e] = (uint32_t)*pos;
         return;
     }
     word_close(w, p);
     if (cls == BP_CH_CJK) {
         w->init[w->ns] = bp_fnv_step(BP_FNV_BASIS, folded);
-        w->start[w->ns++] = w->end[w->ne++] = (uint32_t)p;
+        w->edge[2 * w->ns] = w->edge[2 * w->ns + 1] = (uint32_t)p;
+        w->ns++;
+        w->ne++;
     }
 }
 

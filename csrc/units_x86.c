@@ -88,7 +88,7 @@ size_t bp_ascii_avx512(const uint8_t *s, size_t len, size_t pos, const bp_units 
     const __m512i letters = _mm512_set1_epi8(26), digits = _mm512_set1_epi8(10);
     const __mmask64 to_zero = t->digit_to_zero;
     uint8_t *restrict fold = w->fold;
-    uint32_t *restrict init = w->init, *restrict start = w->start, *restrict end = w->end;
+    uint32_t *restrict init = w->init, *restrict edge = w->edge;
     size_t ns = w->ns, ne = w->ne;
     while (pos < len) {
         size_t left = len - pos;
@@ -105,10 +105,12 @@ size_t bp_ascii_avx512(const uint8_t *s, size_t len, size_t pos, const bp_units 
                             _mm512_mask_mov_epi8(lower, digit & to_zero, zero));
         uint64_t word = (alpha | digit) & in;
         uint64_t before = (word << 1) | (uint64_t)(ns > ne);
+        uint64_t starts = word & ~before, ends = ~word & before & in;
         _mm512_storeu_si512((void *)(init + ns), basis); /* at most 32 entries start here */
         _mm512_storeu_si512((void *)(init + ns + 16), basis);
-        ns += flatten_avx512(word & ~before, pos, start + ns);
-        ne += flatten_avx512(~word & before & in, pos, end + ne);
+        flatten_avx512(starts | ends, pos, edge + ns + ne);
+        ns += (size_t)_mm_popcnt_u64(starts);
+        ne += (size_t)_mm_popcnt_u64(ends);
         if (high != 0) {
             pos += (size_t)_tzcnt_u64(high);
             break;
@@ -142,7 +144,7 @@ size_t bp_ascii_avx2(const uint8_t *s, size_t len, size_t pos, const bp_units *t
     const __m256i letters = _mm256_set1_epi8(25), digits = _mm256_set1_epi8(9);
     const __m256i to_zero = _mm256_set1_epi8((char)(t->digit_to_zero & 0xFF));
     uint8_t *restrict fold = w->fold;
-    uint32_t *restrict init = w->init, *restrict start = w->start, *restrict end = w->end;
+    uint32_t *restrict init = w->init, *restrict edge = w->edge;
     size_t ns = w->ns, ne = w->ne;
     uint8_t tail[64];
     while (pos < len) {
@@ -172,11 +174,13 @@ size_t bp_ascii_avx2(const uint8_t *s, size_t len, size_t pos, const bp_units *t
         in &= (high & (0 - high)) - 1;
         word &= in;
         uint64_t before = (word << 1) | (uint64_t)(ns > ne);
+        uint64_t starts = word & ~before, ends = ~word & before & in;
         for (size_t k = 0; k < 32; k++) { /* at most 32 entries start here */
             init[ns + k] = BP_FNV_BASIS;
         }
-        ns += flatten_scalar(word & ~before, pos, start + ns);
-        ne += flatten_scalar(~word & before & in, pos, end + ne);
+        flatten_scalar(starts | ends, pos, edge + ns + ne);
+        ns += (size_t)_mm_popcnt_u64(starts);
+        ne += (size_t)_mm_popcnt_u64(ends);
         if (high != 0) {
             pos += (size_t)_tzcnt_u64(high);
             break;
@@ -199,15 +203,15 @@ static inline __m512i fmix32_avx512(__m512i h) {
     return _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
 }
 
-/* The next 8 folded bytes of the 16 entries at start[0..16) from byte k on, as two vectors of
- * 4 bytes per lane (bytes 0-3, bytes 4-7): one scalar load per entry, which beats two 16-lane
- * gathers (0.28 against 0.43 ns/byte for the hash pass on qa_en). */
+/* The next 8 folded bytes of the 16 entries whose edges start at edge, from byte k on, as two
+ * vectors of 4 bytes per lane (bytes 0-3, bytes 4-7): one scalar load per entry, which beats two
+ * 16-lane gathers (0.28 against 0.43 ns/byte for the hash pass on qa_en). */
 __attribute__((target("avx512f")))
-static inline void next_bytes_avx512(const uint8_t *fold, const uint32_t *start, uint32_t k,
+static inline void next_bytes_avx512(const uint8_t *fold, const uint32_t *edge, uint32_t k,
                                      __m512i *low, __m512i *high) {
     uint64_t q[16];
     for (size_t l = 0; l < 16; l++) {
-        memcpy(&q[l], fold + start[l] + k, sizeof q[l]);
+        memcpy(&q[l], fold + edge[2 * l] + k, sizeof q[l]);
     }
     __m512i q0 = _mm512_loadu_si512((const void *)q);
     __m512i q1 = _mm512_loadu_si512((const void *)(q + 8));
@@ -224,15 +228,21 @@ static inline void next_bytes_avx512(const uint8_t *fold, const uint32_t *start,
 __attribute__((target("avx512f")))
 void bp_hash_words_avx512(const split_t *w, size_t m, uint32_t *u) {
     const __m512i prime = _mm512_set1_epi32((int)BP_FNV_PRIME), low = _mm512_set1_epi32(0xFF);
+    const __m512i evens =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odds = _mm512_add_epi32(evens, _mm512_set1_epi32(1));
     for (size_t i = 0; i < m; i += 16) {
         __mmask16 live = m - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (m - i)) - 1);
-        __m512i start = _mm512_loadu_si512((const void *)(w->start + i));
-        __m512i len = _mm512_sub_epi32(_mm512_loadu_si512((const void *)(w->end + i)), start);
+        const uint32_t *edge = w->edge + 2 * i;
+        __m512i e0 = _mm512_loadu_si512((const void *)edge);
+        __m512i e1 = _mm512_loadu_si512((const void *)(edge + 16));
+        __m512i len = _mm512_sub_epi32(_mm512_permutex2var_epi32(e0, odds, e1),
+                                       _mm512_permutex2var_epi32(e0, evens, e1));
         __m512i h = _mm512_maskz_loadu_epi32(live, w->init + i);
         uint32_t most = _mm512_reduce_max_epu32(len);
         for (uint32_t k = 0; k < most; k += 8) {
             __m512i bytes[2];
-            next_bytes_avx512(w->fold, w->start + i, k, &bytes[0], &bytes[1]);
+            next_bytes_avx512(w->fold, edge, k, &bytes[0], &bytes[1]);
             for (uint32_t j = 0; j < 8; j++) {
                 __mmask16 on = _mm512_cmpgt_epu32_mask(len, _mm512_set1_epi32((int)(k + j)));
                 __m512i c = _mm512_and_si512(_mm512_srli_epi32(bytes[j / 4], 8 * (j % 4)), low);
@@ -258,8 +268,14 @@ void bp_hash_words_avx2(const split_t *w, size_t m, uint32_t *u) {
     const __m256i prime = _mm256_set1_epi32((int)BP_FNV_PRIME), low = _mm256_set1_epi32(0xFF);
     size_t i = 0;
     for (; i + 8 <= m; i += 8) {
-        __m256i start = _mm256_loadu_si256((const __m256i *)(w->start + i));
-        __m256i len = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(w->end + i)), start);
+        /* the 8 entries' starts and ends, out of their interleaving */
+        __m256 e0 = _mm256_loadu_ps((const float *)(const void *)(w->edge + 2 * i));
+        __m256 e1 = _mm256_loadu_ps((const float *)(const void *)(w->edge + 2 * i + 8));
+        __m256i start = _mm256_permute4x64_epi64(
+            _mm256_castps_si256(_mm256_shuffle_ps(e0, e1, 0x88)), 0xD8);
+        __m256i end = _mm256_permute4x64_epi64(
+            _mm256_castps_si256(_mm256_shuffle_ps(e0, e1, 0xDD)), 0xD8);
+        __m256i len = _mm256_sub_epi32(end, start);
         __m256i h = _mm256_loadu_si256((const __m256i *)(w->init + i));
         __m256i most = _mm256_max_epu32(len, _mm256_permute2x128_si256(len, len, 1));
         most = _mm256_max_epu32(most, _mm256_shuffle_epi32(most, 0x4E));
