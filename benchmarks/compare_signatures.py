@@ -43,6 +43,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
+from boostpack import _minhash
 from boostpack.minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, MinHasher
 from qa_corpus import QA_EN, ZH_POETRY, packed, qa_docs, zh_docs
 
@@ -187,7 +188,8 @@ def main() -> int:
     rows = [compare_scheme(name, docs, shingle, ngram, probe, args)
             for name, docs in corpora.items() for shingle, ngram in SCHEMES]
     rate = statistics.median(r.lanes for r in rows)
-    print(f"one core, CPU seconds, {args.repeat} alternating rounds (medians); multiply-add-min "
+    print(f"unit hashing on this CPU: {_minhash.best_isa()}; one core, CPU seconds, "
+          f"{args.repeat} alternating rounds (medians); multiply-add-min "
           f"rate {rate / 1e9:.1f} G lanes/s ({DEFAULT_NUM_PERM * 1e9 / rate:.2f} ns per "
           f"{DEFAULT_NUM_PERM}-lane shingle; each row's limit uses the rate of its own rounds)\n")
     print("| corpus | scheme | shingles/byte (distinct) | boostpack MB/s | rensa bulk MB/s "
