@@ -1,4 +1,4 @@
-"""What every benchmark shares: where the real QA corpus is, its documents as one packed buffer,
+"""What every benchmark shares: where the real corpora are, their documents as one packed buffer,
 and a CPU-time timer (``process_time``: the machine is shared, and CPU time is what "per core"
 means). Importable from the scripts (run from any directory) and from the pytest files."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,18 +15,34 @@ import zstandard
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 QA_EN = CORPORA / "qa_en.jsonl.zst"
+ZH_POETRY = CORPORA / "zh_poetry.jsonl.zst"
+
+
+def _records(path: Path) -> Iterator[dict]:
+    with open(path, "rb") as fh:
+        reader = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8")
+        for line in reader:
+            yield json.loads(line)
 
 
 def qa_docs(limit: int, path: Path = QA_EN) -> list[bytes]:
     """The first ``limit`` items of ``path`` as UTF-8 ``question + "\\n" + answer``."""
     docs: list[bytes] = []
-    with open(path, "rb") as fh:
-        reader = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8")
-        for line in reader:
-            rec = json.loads(line)
-            docs.append(f"{rec['question']}\n{rec['answer']}".encode())
-            if len(docs) == limit:
-                break
+    for rec in _records(path):
+        docs.append(f"{rec['question']}\n{rec['answer']}".encode())
+        if len(docs) == limit:
+            break
+    return docs
+
+
+def zh_docs(limit: int, path: Path = ZH_POETRY) -> list[bytes]:
+    """The first ``limit`` poems of ``path`` (Chinese, CJK punctuation) as UTF-8 ``title + "\\n" +
+    text``."""
+    docs: list[bytes] = []
+    for rec in _records(path):
+        docs.append(f"{rec.get('title') or ''}\n{rec['text']}".encode())
+        if len(docs) == limit:
+            break
     return docs
 
 

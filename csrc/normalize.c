@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "status.h"
+#include "hashmix.h"
 #include "unicode_tables.h"
 
 /* Rows shared by both modes; they differ only in the digits row. */
@@ -69,6 +69,10 @@ static int digit_class(uint32_t cp, int digits, uint32_t *folded) {
 }
 
 int bp_classify_nonascii(uint32_t cp, int digits, uint32_t *folded) {
+    if (cp - 0x4E00u < 0x5200u) { /* U+4E00-U+9FFF: most of any Chinese or Japanese text */
+        *folded = cp;
+        return BP_CH_CJK;
+    }
     if (cp >= 0xFF01 && cp <= 0xFF5E) {
         return bp_classify(cp - 0xFEE0, digits, folded);
     }
@@ -160,8 +164,8 @@ int bp_classify_nonascii(uint32_t cp, int digits, uint32_t *folded) {
     return BP_CH_WORD;
 }
 
-int bp_normalize(const uint8_t *src, size_t len, int digits, uint8_t *dst, size_t cap,
-                 size_t *out_len) {
+bp_status bp_normalize(const uint8_t *src, size_t len, int digits, uint8_t *dst, size_t cap,
+                       size_t *out_len) {
     if (!BP_VALID_DIGITS(digits)) {
         return BP_ERR_INVALID;
     }
@@ -201,15 +205,6 @@ int bp_normalize(const uint8_t *src, size_t len, int digits, uint8_t *dst, size_
 
 static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
-static inline uint64_t fmix64(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xFF51AFD7ED558CCDull;
-    k ^= k >> 33;
-    k *= 0xC4CEB9FE1A85EC53ull;
-    k ^= k >> 33;
-    return k;
-}
-
 static inline uint64_t load_le64(const uint8_t *p) {
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) {
@@ -248,16 +243,16 @@ void bp_murmur3_x64_128(const uint8_t *key, size_t len, uint64_t seed, uint64_t 
     h2 ^= (uint64_t)len;
     h1 += h2;
     h2 += h1;
-    h1 = fmix64(h1);
-    h2 = fmix64(h2);
+    h1 = bp_fmix64(h1);
+    h2 = bp_fmix64(h2);
     h1 += h2;
     h2 += h1;
     out[0] = h1;
     out[1] = h2;
 }
 
-int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int digits,
-                    uint64_t *out) {
+bp_status bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int digits,
+                          uint64_t *out) {
     if (!BP_VALID_DIGITS(digits)) {
         return BP_ERR_INVALID;
     }

@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "status.h"
+
 enum { BP_CH_SEP = 0, BP_CH_WORD = 1, BP_CH_CJK = 2 };
 
 /* Digit modes: the `digits` argument of every function below and of minhash.h. */
@@ -131,14 +133,14 @@ static inline size_t bp_utf8_put(uint8_t *dst, uint32_t cp) {
 
 /* Normalize src[0:len] with the given digit mode into dst (capacity cap >=
  * BP_NORMALIZED_CAPACITY(len)); *out_len gets the normalized length in bytes. */
-int bp_normalize(const uint8_t *src, size_t len, int digits, uint8_t *dst, size_t cap,
-                 size_t *out_len);
+bp_status bp_normalize(const uint8_t *src, size_t len, int digits, uint8_t *dst, size_t cap,
+                       size_t *out_len);
 
 /* For each of n documents data[offsets[i]:offsets[i+1]] (offsets validated by the caller:
  * monotone, offsets[n] <= the buffer size), out[2i], out[2i+1] = the low and high 64 bits of
  * MurmurHash3_x64_128 (seed 0) of its normalized UTF-8 text (digit mode digits). */
-int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int digits,
-                    uint64_t *out);
+bp_status bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int digits,
+                          uint64_t *out);
 
 /* MurmurHash3_x64_128 of key[0:len] with the given seed; out[0] = h1, out[1] = h2. */
 void bp_murmur3_x64_128(const uint8_t *key, size_t len, uint64_t seed, uint64_t out[2]);

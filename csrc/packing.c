@@ -19,7 +19,7 @@ typedef struct {
     uint32_t pos; /* fill of the open sequence */
 } out_t;
 
-static int put_piece(out_t *o, uint32_t item, uint64_t offset, uint32_t len) {
+static bp_status put_piece(out_t *o, uint32_t item, uint64_t offset, uint32_t len) {
     if (o->n_pieces >= o->piece_cap) return BP_ERR_CAPACITY;
     size_t p = o->n_pieces++;
     o->item[p] = item;
@@ -30,7 +30,7 @@ static int put_piece(out_t *o, uint32_t item, uint64_t offset, uint32_t len) {
     return BP_OK;
 }
 
-static int close_seq(out_t *o) {
+static bp_status close_seq(out_t *o) {
     if (o->n_seq >= o->seq_cap) return BP_ERR_CAPACITY;
     o->seq_ptr[++o->n_seq] = o->n_pieces;
     o->pos = 0;
@@ -38,11 +38,11 @@ static int close_seq(out_t *o) {
 }
 
 /* Emit each of the item's whole seq_len-token pieces as its own sequence; return the tail. */
-static int put_full_pieces(out_t *o, uint32_t item, uint64_t len, uint32_t seq_len,
-                           uint32_t *tail) {
+static bp_status put_full_pieces(out_t *o, uint32_t item, uint64_t len, uint32_t seq_len,
+                                 uint32_t *tail) {
     uint64_t full = len / seq_len;
     for (uint64_t k = 0; k < full; k++) {
-        int st = put_piece(o, item, k * seq_len, seq_len);
+        bp_status st = put_piece(o, item, k * seq_len, seq_len);
         if (st == BP_OK) st = close_seq(o);
         if (st != BP_OK) return st;
     }
@@ -50,7 +50,7 @@ static int put_full_pieces(out_t *o, uint32_t item, uint64_t len, uint32_t seq_l
     return BP_OK;
 }
 
-int bp_pack_bound(const uint64_t *item_len, size_t n, uint32_t seq_len, size_t *bound) {
+bp_status bp_pack_bound(const uint64_t *item_len, size_t n, uint32_t seq_len, size_t *bound) {
     if (seq_len == 0 || (n > 0 && !item_len) || !bound) return BP_ERR_INVALID;
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
@@ -109,8 +109,8 @@ static uint32_t rooms_find(const rooms_t *r, uint32_t want) {
     return (uint32_t)((w0 << 6) + (size_t)__builtin_ctzll(r->level0[w0]));
 }
 
-static int plan_bestfit(out_t *o, const uint64_t *item_len, size_t n, uint32_t seq_len) {
-    int st = BP_OK;
+static bp_status plan_bestfit(out_t *o, const uint64_t *item_len, size_t n, uint32_t seq_len) {
+    bp_status st = BP_OK;
     size_t n0 = ((size_t)seq_len >> 6) + 1, n1 = (n0 >> 6) + 1;
     /* One allocation for everything: the counting-sort histogram, the sorted tails, bin state
      * and the room index. n < 2^32 is checked by the caller. */
@@ -191,9 +191,9 @@ done:
     return st;
 }
 
-static int plan_concat(out_t *o, const uint64_t *item_len, size_t n, uint32_t seq_len, int flush,
-                       bp_pack_result *result) {
-    int st;
+static bp_status plan_concat(out_t *o, const uint64_t *item_len, size_t n, uint32_t seq_len,
+                             int flush, bp_pack_result *result) {
+    bp_status st;
     for (size_t i = 0; i < n; i++) {
         uint64_t off = 0;
         while (off < item_len[i]) {
@@ -217,8 +217,8 @@ static int plan_concat(out_t *o, const uint64_t *item_len, size_t n, uint32_t se
     return BP_OK;
 }
 
-static int plan_pad(out_t *o, const uint64_t *item_len, size_t n, uint32_t seq_len) {
-    int st;
+static bp_status plan_pad(out_t *o, const uint64_t *item_len, size_t n, uint32_t seq_len) {
+    bp_status st;
     for (size_t i = 0; i < n; i++) {
         uint32_t tail;
         if ((st = put_full_pieces(o, (uint32_t)i, item_len[i], seq_len, &tail)) != BP_OK)
@@ -231,10 +231,10 @@ static int plan_pad(out_t *o, const uint64_t *item_len, size_t n, uint32_t seq_l
     return BP_OK;
 }
 
-int bp_pack_plan(int strategy, uint32_t seq_len, const uint64_t *item_len, size_t n, int flush,
-                 uint64_t *seq_ptr, size_t seq_cap, uint32_t *piece_item, uint64_t *piece_offset,
-                 uint32_t *piece_start, uint32_t *piece_len, size_t piece_cap,
-                 bp_pack_result *result) {
+bp_status bp_pack_plan(int strategy, uint32_t seq_len, const uint64_t *item_len, size_t n,
+                       int flush, uint64_t *seq_ptr, size_t seq_cap, uint32_t *piece_item,
+                       uint64_t *piece_offset, uint32_t *piece_start, uint32_t *piece_len,
+                       size_t piece_cap, bp_pack_result *result) {
     if (seq_len == 0 || !result || !seq_ptr || (n > 0 && !item_len)) return BP_ERR_INVALID;
     if (n >= NONE) return BP_ERR_OVERFLOW;
     if (piece_cap > 0 && (!piece_item || !piece_offset || !piece_start || !piece_len))
@@ -246,7 +246,7 @@ int bp_pack_plan(int strategy, uint32_t seq_len, const uint64_t *item_len, size_
     seq_ptr[0] = 0;
     result->carry_item = n;
     result->carry_offset = 0;
-    int st;
+    bp_status st;
     switch (strategy) {
     case BP_PACK_BESTFIT: st = plan_bestfit(&o, item_len, n, seq_len); break;
     case BP_PACK_CONCAT: st = plan_concat(&o, item_len, n, seq_len, flush, result); break;
@@ -285,21 +285,21 @@ int bp_pack_plan(int strategy, uint32_t seq_len, const uint64_t *item_len, size_
     }                                                                                          \
     return BP_OK;
 
-int bp_pack_fill_u32(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
-                     const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
-                     size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint32_t *out) {
+bp_status bp_pack_fill_u32(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
+                           const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
+                           size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint32_t *out) {
     FILL_BODY(uint32_t, UINT32_MAX)
 }
 
-int bp_pack_fill_u16(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
-                     const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
-                     size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint16_t *out) {
+bp_status bp_pack_fill_u16(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
+                           const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
+                           size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint16_t *out) {
     FILL_BODY(uint16_t, UINT16_MAX)
 }
 
-int bp_frame_documents(const uint32_t *ids, size_t n_ids, const int64_t *offsets, size_t n_docs,
-                       int64_t bos, int64_t eos, uint32_t *out, size_t out_cap,
-                       int64_t *out_offsets) {
+bp_status bp_frame_documents(const uint32_t *ids, size_t n_ids, const int64_t *offsets,
+                             size_t n_docs, int64_t bos, int64_t eos, uint32_t *out,
+                             size_t out_cap, int64_t *out_offsets) {
     if (!offsets || !out_offsets || bos > (int64_t)UINT32_MAX || eos > (int64_t)UINT32_MAX)
         return BP_ERR_INVALID;
     if (offsets[0] < 0) return BP_ERR_INVALID;

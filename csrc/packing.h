@@ -36,7 +36,7 @@ typedef struct {
 
 /* Upper bound on sequences and on pieces any strategy produces for these items:
  * n + (sum of item_len) / seq_len + 1. Returns BP_ERR_OVERFLOW if it does not fit size_t. */
-int bp_pack_bound(const uint64_t *item_len, size_t n, uint32_t seq_len, size_t *bound);
+bp_status bp_pack_bound(const uint64_t *item_len, size_t n, uint32_t seq_len, size_t *bound);
 
 /* Plan the packing of n items (item_len[i] >= 1 tokens each) into sequences of seq_len tokens.
  * Outputs: seq_ptr[0..num_sequences] (seq_cap + 1 entries available), and per piece its item,
@@ -44,28 +44,28 @@ int bp_pack_bound(const uint64_t *item_len, size_t n, uint32_t seq_len, size_t *
  * available). flush (concat only): 0 keeps an incomplete last sequence unemitted and reports
  * where it begins (carry_item, carry_offset), for the caller to prepend to the next window;
  * 1 emits it padded. Capacities from bp_pack_bound always suffice. */
-int bp_pack_plan(int strategy, uint32_t seq_len, const uint64_t *item_len, size_t n, int flush,
-                 uint64_t *seq_ptr, size_t seq_cap, uint32_t *piece_item, uint64_t *piece_offset,
-                 uint32_t *piece_start, uint32_t *piece_len, size_t piece_cap,
-                 bp_pack_result *result);
+bp_status bp_pack_plan(int strategy, uint32_t seq_len, const uint64_t *item_len, size_t n,
+                       int flush, uint64_t *seq_ptr, size_t seq_cap, uint32_t *piece_item,
+                       uint64_t *piece_offset, uint32_t *piece_start, uint32_t *piece_len,
+                       size_t piece_cap, bp_pack_result *result);
 
 /* Copy the pieces into rows: out[s * seq_len + piece_start..] = ids[piece_src..piece_src+len],
  * padding (pad_id) after each row's last piece. Pieces of sequence s are
  * seq_ptr[s]..seq_ptr[s+1] (at most n_pieces) and are laid back to back from position 0. out holds
  * n_seq * seq_len entries. The _u16 variant fails with BP_ERR_INVALID on an id > 65535. */
-int bp_pack_fill_u32(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
-                     const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
-                     size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint32_t *out);
-int bp_pack_fill_u16(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
-                     const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
-                     size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint16_t *out);
+bp_status bp_pack_fill_u32(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
+                           const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
+                           size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint32_t *out);
+bp_status bp_pack_fill_u16(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
+                           const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
+                           size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint16_t *out);
 
 /* Frame documents with optional BOS/EOS: document d = ids[offsets[d]..offsets[d+1]] becomes
  * [bos] + ids + [eos] in out (a negative bos/eos means none). out_offsets gets n_docs + 1
  * entries; out needs offsets[n_docs] - offsets[0] + n_docs * (bos>=0) + n_docs * (eos>=0)
  * entries (out_cap). */
-int bp_frame_documents(const uint32_t *ids, size_t n_ids, const int64_t *offsets, size_t n_docs,
-                       int64_t bos, int64_t eos, uint32_t *out, size_t out_cap,
-                       int64_t *out_offsets);
+bp_status bp_frame_documents(const uint32_t *ids, size_t n_ids, const int64_t *offsets,
+                             size_t n_docs, int64_t bos, int64_t eos, uint32_t *out,
+                             size_t out_cap, int64_t *out_offsets);
 
 #endif

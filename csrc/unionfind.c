@@ -11,7 +11,7 @@ static inline uint32_t find(uint32_t *parent, uint32_t x) {
     return x;
 }
 
-int bp_uf_init(uint32_t *parent, size_t n) {
+bp_status bp_uf_init(uint32_t *parent, size_t n) {
     if (n > (size_t)UINT32_MAX + 1) {
         return BP_ERR_OVERFLOW;
     }
@@ -21,8 +21,8 @@ int bp_uf_init(uint32_t *parent, size_t n) {
     return BP_OK;
 }
 
-int bp_uf_union(uint32_t *parent, size_t n, const uint32_t *a, const uint32_t *b, size_t m,
-                size_t *merged) {
+bp_status bp_uf_union(uint32_t *parent, size_t n, const uint32_t *a, const uint32_t *b, size_t m,
+                      size_t *merged) {
     for (size_t i = 0; i < m; i++) {
         if (a[i] >= n || b[i] >= n) {
             return BP_ERR_INVALID;
@@ -46,7 +46,7 @@ int bp_uf_union(uint32_t *parent, size_t n, const uint32_t *a, const uint32_t *b
     return BP_OK;
 }
 
-int bp_uf_roots(uint32_t *parent, size_t n, uint32_t *out) {
+bp_status bp_uf_roots(uint32_t *parent, size_t n, uint32_t *out) {
     /* Ascending order: parent[i] <= i always holds (links only point to smaller numbers), so
      * parent[i]'s root is already final when i is reached and one lookup suffices. */
     for (size_t i = 0; i < n; i++) {

@@ -11,15 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "status.h"
+
 /* Set parent[i] = i for i < n. */
-int bp_uf_init(uint32_t *parent, size_t n);
+bp_status bp_uf_init(uint32_t *parent, size_t n);
 
 /* Union the pairs (a[i], b[i]) for i < m. Every value must be < n; otherwise BP_ERR_INVALID is
  * returned before any change. *merged gets the number of unions that joined two sets. */
-int bp_uf_union(uint32_t *parent, size_t n, const uint32_t *a, const uint32_t *b, size_t m,
-                size_t *merged);
+bp_status bp_uf_union(uint32_t *parent, size_t n, const uint32_t *a, const uint32_t *b, size_t m,
+                      size_t *merged);
 
 /* out[i] = the root (smallest member) of i's set, for i < n; compresses every path fully. */
-int bp_uf_roots(uint32_t *parent, size_t n, uint32_t *out);
+bp_status bp_uf_roots(uint32_t *parent, size_t n, uint32_t *out);
 
 #endif

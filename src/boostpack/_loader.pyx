@@ -1,18 +1,15 @@
 # distutils: sources = csrc/loader.c
 """Per-sample arrays of packed sequences (glue over csrc/loader.c; API in boostpack.loading.dataset)."""
 
-from libc.stdint cimport int32_t, uint8_t, uint32_t, uint64_t
+from boostpack._csrc cimport (BP_IGNORE_INDEX, bp_sample_fill, bp_status, int32_t, uint8_t,
+                              uint32_t, uint64_t)
 
 import numpy as np
 
 include "_status.pxi"
 
-
-cdef extern from "loader.h":
-    bp_status bp_sample_fill(const void *row, int token_bytes, const uint32_t *starts,
-                             const uint32_t *lengths, size_t n, uint32_t seq_len,
-                             int32_t *labels, int32_t *positions, int32_t *cu_seqlens,
-                             size_t *n_cu) nogil
+# -100: labels at piece starts and on padding (the Hugging Face convention), set in csrc/loader.h.
+IGNORE_INDEX = BP_IGNORE_INDEX
 
 # Output arrays are carved from pooled int32 blocks: one allocation per ~16 samples instead of
 # three (numpy's allocation and buffer acquisition cost about as much as filling the arrays).
@@ -25,7 +22,9 @@ cdef class ShardSamples:
     """Builds training samples from the rows of one memory-mapped shard.
 
     tokens: ``uint16|uint32[S, seq_len]`` (little-endian, C-contiguous); seq_ptr:
-    ``uint64[S + 1]``; piece_start / piece_length: ``uint32[P]``; piece_doc: ``uint64[P]``.
+    ``uint64[S + 1]``; piece_start / piece_length: ``uint32[P]``; piece_doc: ``uint64[P]``;
+    source: where the rows come from (e.g. ``"<dataset>: shard 3"``), which leads the message
+    of the CorruptData raised for a bad row of the document index.
     """
 
     cdef object _tokens
@@ -38,19 +37,20 @@ cdef class ShardSamples:
     cdef uint32_t _seq_len
     cdef bint _with_labels
     cdef object _pool
+    cdef str _source
     cdef int32_t[::1] _pool_view
     cdef Py_ssize_t _pool_used
 
     def __init__(self, tokens, seq_ptr, piece_start, piece_length, piece_doc,
-                 bint with_labels=True):
+                 bint with_labels=True, str source="shard"):
         if tokens.ndim != 2 or tokens.dtype.itemsize not in (2, 4):
-            raise ValueError("tokens must be a 2-D uint16 or uint32 array")
+            raise InvalidInput("tokens must be a 2-D uint16 or uint32 array")
         if not tokens.dtype.isnative:
             # The kernel reads token bytes as native integers (little-endian files, so a
             # big-endian host would need a byte-swapping copy).
-            raise ValueError("tokens must be in native byte order")
+            raise InvalidInput("tokens must be in native byte order")
         if len(seq_ptr) != tokens.shape[0] + 1:
-            raise ValueError("seq_ptr must have one entry more than tokens has rows")
+            raise CorruptData(f"{source}: seq_ptr must have one entry more than tokens has rows")
         self._tokens = tokens
         self._docs = piece_doc
         self._itemsize = tokens.dtype.itemsize
@@ -60,6 +60,7 @@ cdef class ShardSamples:
         self._starts = piece_start
         self._lengths = piece_length
         self._with_labels = with_labels
+        self._source = source
         self._pool_used = 0
         self._pool = None
 
@@ -81,7 +82,8 @@ cdef class ShardSamples:
         cdef Py_ssize_t L = self._seq_len
         cdef Py_ssize_t nlab = L if self._with_labels else 0
         if lo > hi or hi > self._starts.shape[0]:
-            raise ValueError(f"row {j}: index pointers {lo}..{hi} are out of order or range")
+            raise CorruptData(f"{self._source}: document index row {j}: pointers {lo}..{hi} are "
+                              "out of order or range")
         pool = self._take(nlab + L + n + 2)
         cdef Py_ssize_t base = self._pool_used
         cdef int32_t *out = &self._pool_view[base]
@@ -91,12 +93,13 @@ cdef class ShardSamples:
         cdef size_t n_cu = 0
         cdef const uint32_t *starts = &self._starts[lo] if n else NULL
         cdef const uint32_t *lengths = &self._lengths[lo] if n else NULL
-        cdef int status
+        cdef bp_status status
         with nogil:
             status = bp_sample_fill(&self._token_bytes[j, 0], self._itemsize, starts, lengths,
                                     <size_t>n, self._seq_len,
                                     out if nlab else NULL, out + nlab, out + nlab + L, &n_cu)
-        check_status(status, f"row {j} (pieces must lie back to back from 0 within seq_len)")
+        check_status(status, f"{self._source}: document index row {j}", CorruptData,
+                     "pieces must lie back to back from 0 within seq_len")
         sample = {
             "input_ids": self._tokens[j],
             "position_ids": pool[base + nlab:base + nlab + L],

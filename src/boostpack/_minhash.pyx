@@ -1,41 +1,27 @@
-# distutils: sources = csrc/normalize.c csrc/minhash.c
+# distutils: sources = csrc/normalize.c csrc/units.c csrc/units_x86.c csrc/minhash.c csrc/lsh.c
 # cython: autotestdict=False
-"""Glue for the dedup kernels in csrc/normalize.c and csrc/minhash.c: argument checks, buffers,
-the GIL. Offsets are validated here (monotone, inside the buffer) before any C call."""
+"""Glue for the dedup kernels (csrc/normalize.h, csrc/minhash.h, csrc/lsh.h): argument checks,
+buffers, the GIL. Offsets are validated here (monotone, inside the buffer) before any C call."""
 
-from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from boostpack._csrc cimport (BP_DIGITS_CLASS, BP_DIGITS_KEEP, BP_ISA_AVX2, BP_ISA_AVX512,
+                              BP_ISA_BEST, BP_ISA_PORTABLE, BP_MAX_DOCUMENT, BP_MAX_NGRAM,
+                              BP_NORMALIZED_CAPACITY, BP_SHINGLE_CHAR, BP_SHINGLE_WORD,
+                              bp_band_keys, bp_cpu_isa, bp_exact_hashes, bp_minhash_batch,
+                              bp_minhash_hashes, bp_normalize, bp_shingle_hashes, bp_shingling,
+                              uint8_t, uint32_t, uint64_t)
 
 import numpy as np
 
 include "_status.pxi"
 
-
-cdef extern from "normalize.h":
-    int BP_DIGITS_KEEP
-    int BP_DIGITS_CLASS
-    size_t BP_NORMALIZED_CAPACITY(size_t length)
-    int bp_normalize(const uint8_t *src, size_t length, int digits, uint8_t *dst, size_t cap,
-                     size_t *out_len) nogil
-    int bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int digits,
-                        uint64_t *out) nogil
-
-
-cdef extern from "minhash.h":
-    int BP_MAX_NGRAM
-    int BP_SHINGLE_CHAR
-    int BP_SHINGLE_WORD
-    int bp_shingle_hashes(const uint8_t *text, size_t length, int mode, size_t ngram,
-                          int digits, uint32_t *out, size_t cap, size_t *count) nogil
-    int bp_minhash_batch(const uint8_t *data, const uint64_t *offsets, size_t n,
-                         const uint32_t *a, const uint32_t *b, size_t num_perm, int mode,
-                         size_t ngram, int digits, uint32_t *out) nogil
-    int bp_band_keys(const uint32_t *sig, size_t n, size_t num_perm, size_t bands, size_t rows,
-                     uint64_t seed, uint64_t *out) nogil
-
-
 MAX_NGRAM = BP_MAX_NGRAM
+MAX_DOCUMENT = BP_MAX_DOCUMENT
 SHINGLE_CHAR = BP_SHINGLE_CHAR
 SHINGLE_WORD = BP_SHINGLE_WORD
+# Instruction sets of the unit hashing, narrowest first; "best" is what the CPU has. Tests pin
+# each one to prove every path gives the same bytes.
+ISAS = {"portable": BP_ISA_PORTABLE, "avx2": BP_ISA_AVX2, "avx512": BP_ISA_AVX512,
+        "best": BP_ISA_BEST}
 
 # A valid address for zero-length buffers, whose memoryviews have no element 0 to point at.
 cdef uint8_t _empty_byte = 0
@@ -45,31 +31,47 @@ cdef inline const uint8_t *_bytes_ptr(const uint8_t[::1] buf) noexcept nogil:
     return &buf[0] if buf.shape[0] > 0 else &_empty_byte
 
 
-cdef size_t _check_offsets(const uint8_t[::1] data, const uint64_t[::1] offsets) except? 0:
-    """Number of documents described by offsets (uint64[n+1]); raises on bad offsets."""
+cdef size_t _check_offsets(Py_ssize_t size, const uint64_t[::1] offsets, str unit="byte",
+                           uint64_t longest_allowed=<uint64_t>-1) except? 0:
+    """Number of documents described by offsets (uint64[n+1]) over a buffer of size units;
+    raises on bad offsets or on a document longer than longest_allowed units."""
     cdef Py_ssize_t i, n = offsets.shape[0] - 1
-    cdef uint64_t size = <uint64_t>data.shape[0]
+    cdef uint64_t longest = 0
     cdef int bad = 0
     if n < 0:
-        raise ValueError("offsets must hold n+1 >= 1 entries")
+        raise InvalidInput("offsets must hold n+1 >= 1 entries")
     with nogil:
         for i in range(n):
             if offsets[i + 1] < offsets[i]:
                 bad = 1
                 break
+            if offsets[i + 1] - offsets[i] > longest:
+                longest = offsets[i + 1] - offsets[i]
     if bad:
-        raise ValueError(f"offsets must be non-decreasing (offsets[{i + 1}] < offsets[{i}])")
-    if offsets[n] > size:
-        raise ValueError(f"offsets[-1] = {offsets[n]} is past the end of the {size}-byte buffer")
+        raise InvalidInput(f"offsets must be non-decreasing (offsets[{i + 1}] < offsets[{i}])")
+    if offsets[n] > <uint64_t>size:
+        raise InvalidInput(f"offsets[-1] = {offsets[n]} is past the end of the {size}-{unit} buffer")
+    if longest > longest_allowed:
+        raise InvalidInput(f"a document of {longest} {unit}s; at most {longest_allowed} are supported")
     return <size_t>n
 
 
-cdef int _mode(str shingle) except -1:
+cdef bp_shingling _shingling(str shingle, Py_ssize_t ngram, str digits, str isa) except *:
+    cdef bp_shingling spec
     if shingle == "char":
-        return BP_SHINGLE_CHAR
-    if shingle == "word":
-        return BP_SHINGLE_WORD
-    raise ValueError(f"shingle must be 'char' or 'word', not {shingle!r}")
+        spec.mode = BP_SHINGLE_CHAR
+    elif shingle == "word":
+        spec.mode = BP_SHINGLE_WORD
+    else:
+        raise InvalidInput(f"shingle must be 'char' or 'word', not {shingle!r}")
+    if not 1 <= ngram <= BP_MAX_NGRAM:
+        raise InvalidInput(f"ngram must be in 1..{BP_MAX_NGRAM}, not {ngram}")
+    spec.ngram = <size_t>ngram
+    spec.digits = _digits(digits)
+    if isa not in ISAS:
+        raise InvalidInput(f"isa must be one of {', '.join(ISAS)}, not {isa!r}")
+    spec.isa = ISAS[isa]
+    return spec
 
 
 cdef int _digits(str digits) except -1:
@@ -77,12 +79,13 @@ cdef int _digits(str digits) except -1:
         return BP_DIGITS_KEEP
     if digits == "class":
         return BP_DIGITS_CLASS
-    raise ValueError(f"digits must be 'keep' or 'class', not {digits!r}")
+    raise InvalidInput(f"digits must be 'keep' or 'class', not {digits!r}")
 
 
-def _check_ngram(Py_ssize_t ngram):
-    if not 1 <= ngram <= BP_MAX_NGRAM:
-        raise ValueError(f"ngram must be in 1..{BP_MAX_NGRAM}, not {ngram}")
+def best_isa() -> str:
+    """The instruction set the unit hashing uses on this CPU."""
+    cdef int best = bp_cpu_isa(BP_ISA_BEST)
+    return next(name for name, code in ISAS.items() if code == best)
 
 
 def normalize_utf8(const uint8_t[::1] text, str digits) -> bytes:
@@ -91,7 +94,7 @@ def normalize_utf8(const uint8_t[::1] text, str digits) -> bytes:
     cdef size_t length = <size_t>text.shape[0], out_len = 0
     cdef bytearray dst = bytearray(BP_NORMALIZED_CAPACITY(length))
     cdef uint8_t[::1] out = dst
-    cdef int status
+    cdef bp_status status
     with nogil:
         status = bp_normalize(_bytes_ptr(text), length, dmode, &out[0], <size_t>out.shape[0],
                               &out_len)
@@ -102,10 +105,10 @@ def normalize_utf8(const uint8_t[::1] text, str digits) -> bytes:
 def exact_hashes(const uint8_t[::1] data, const uint64_t[::1] offsets, str digits):
     """uint64[n, 2]: MurmurHash3_x64_128 (low, high) of each document's normalized text."""
     cdef int dmode = _digits(digits)
-    cdef size_t n = _check_offsets(data, offsets)
+    cdef size_t n = _check_offsets(data.shape[0], offsets)
     result = np.empty((n, 2), dtype=np.uint64)
     cdef uint64_t[:, ::1] out = result
-    cdef int status
+    cdef bp_status status
     if n == 0:
         return result
     with nogil:
@@ -114,41 +117,64 @@ def exact_hashes(const uint8_t[::1] data, const uint64_t[::1] offsets, str digit
     return result
 
 
-def shingle_hashes(const uint8_t[::1] text, str shingle, Py_ssize_t ngram, str digits):
+def shingle_hashes(const uint8_t[::1] text, str shingle, Py_ssize_t ngram, str digits,
+                   str isa="best"):
     """uint32[k]: the shingle hashes of one UTF-8 document, in text order, repeats kept."""
-    cdef int mode = _mode(shingle)
-    cdef int dmode = _digits(digits)
-    _check_ngram(ngram)
+    cdef bp_shingling spec = _shingling(shingle, ngram, digits, isa)
     cdef size_t length = <size_t>text.shape[0], count = 0
+    if length > BP_MAX_DOCUMENT:
+        raise InvalidInput(f"a document of {length} bytes; at most {BP_MAX_DOCUMENT} are supported")
     result = np.empty(length if length > 0 else 1, dtype=np.uint32)
     cdef uint32_t[::1] out = result
-    cdef int status
+    cdef bp_status status
     with nogil:
-        status = bp_shingle_hashes(_bytes_ptr(text), length, mode, <size_t>ngram, dmode, &out[0],
-                                   <size_t>out.shape[0], &count)
+        status = bp_shingle_hashes(_bytes_ptr(text), length, &spec, &out[0], <size_t>out.shape[0],
+                                   &count)
     check_status(status, "shingle_hashes")
     return result[:count].copy()
 
 
+cdef size_t _check_permutations(const uint32_t[::1] a, const uint32_t[::1] b) except 0:
+    if a.shape[0] == 0 or b.shape[0] != a.shape[0]:
+        raise InvalidInput("permutation parameters a and b must be non-empty and of equal length")
+    return <size_t>a.shape[0]
+
+
 def signatures(const uint8_t[::1] data, const uint64_t[::1] offsets, const uint32_t[::1] a,
-               const uint32_t[::1] b, str shingle, Py_ssize_t ngram, str digits):
+               const uint32_t[::1] b, str shingle, Py_ssize_t ngram, str digits,
+               str isa="best"):
     """uint32[n, num_perm]: MinHash signatures of the documents data[offsets[i]:offsets[i+1]]."""
-    cdef int mode = _mode(shingle)
-    cdef int dmode = _digits(digits)
-    _check_ngram(ngram)
-    cdef size_t n = _check_offsets(data, offsets)
-    cdef size_t num_perm = <size_t>a.shape[0]
-    if num_perm == 0 or b.shape[0] != a.shape[0]:
-        raise ValueError("permutation parameters a and b must be non-empty and of equal length")
+    cdef bp_shingling spec = _shingling(shingle, ngram, digits, isa)
+    cdef size_t n = _check_offsets(data.shape[0], offsets, "byte", BP_MAX_DOCUMENT)
+    cdef size_t num_perm = _check_permutations(a, b)
     result = np.empty((n, num_perm), dtype=np.uint32)
     if n == 0:
         return result
     cdef uint32_t[:, ::1] out = result
-    cdef int status
+    cdef bp_status status
     with nogil:
-        status = bp_minhash_batch(_bytes_ptr(data), &offsets[0], n, &a[0], &b[0], num_perm, mode,
-                                  <size_t>ngram, dmode, &out[0, 0])
+        status = bp_minhash_batch(_bytes_ptr(data), &offsets[0], n, &spec, &a[0], &b[0], num_perm,
+                                  &out[0, 0])
     check_status(status, "signatures")
+    return result
+
+
+def signatures_of_hashes(const uint32_t[::1] hashes, const uint64_t[::1] offsets,
+                         const uint32_t[::1] a, const uint32_t[::1] b):
+    """uint32[n, num_perm]: MinHash signatures of pre-shingled documents, document i being the
+    shingle hashes hashes[offsets[i]:offsets[i+1]]."""
+    cdef size_t n = _check_offsets(hashes.shape[0], offsets, "value")
+    cdef size_t num_perm = _check_permutations(a, b)
+    result = np.empty((n, num_perm), dtype=np.uint32)
+    if n == 0:
+        return result
+    cdef uint32_t[:, ::1] out = result
+    cdef bp_status status
+    cdef uint32_t empty = 0
+    with nogil:
+        status = bp_minhash_hashes(&hashes[0] if hashes.shape[0] > 0 else &empty, &offsets[0], n,
+                                   &a[0], &b[0], num_perm, &out[0, 0])
+    check_status(status, "signatures_of_hashes")
     return result
 
 
@@ -156,13 +182,13 @@ def band_keys(const uint32_t[:, ::1] sig, Py_ssize_t bands, Py_ssize_t rows, uin
     """uint64[n, bands]: 64-bit hash of each band of rows of each signature."""
     cdef size_t n = <size_t>sig.shape[0], num_perm = <size_t>sig.shape[1]
     if bands < 1 or rows < 1 or rows > <Py_ssize_t>num_perm or bands > <Py_ssize_t>num_perm // rows:
-        raise ValueError(f"need bands >= 1, rows >= 1 and bands * rows <= {num_perm}, "
-                         f"got {bands} x {rows}")
+        raise InvalidInput(f"need bands >= 1, rows >= 1 and bands * rows <= {num_perm}, "
+                           f"got {bands} x {rows}")
     result = np.empty((n, bands), dtype=np.uint64)
     if n == 0:
         return result
     cdef uint64_t[:, ::1] out = result
-    cdef int status
+    cdef bp_status status
     with nogil:
         status = bp_band_keys(&sig[0, 0], n, num_perm, <size_t>bands, <size_t>rows, seed,
                               &out[0, 0])

@@ -1,4 +1,4 @@
-"""Compiled glue over csrc/packing.c (see boostpack.packing.packer for the API)."""
+"""Compiled glue over csrc/packing.h (see boostpack.packing.packer for the API)."""
 
 import numpy as np
 from numpy.typing import NDArray

@@ -1,35 +1,15 @@
 # distutils: sources = csrc/packing.c
 # cython: autotestdict=False
-"""Glue for csrc/packing.c: checks shapes, releases the GIL, converts status codes. The API with
+"""Glue for csrc/packing.h: checks shapes, releases the GIL, converts status codes. The API with
 names and defaults is boostpack.packing.packer."""
 
-from libc.stdint cimport int64_t, uint16_t, uint32_t, uint64_t
+from boostpack._csrc cimport (BP_PACK_BESTFIT, BP_PACK_CONCAT, BP_PACK_PAD, bp_frame_documents,
+                              bp_pack_bound, bp_pack_fill_u16, bp_pack_fill_u32, bp_pack_plan,
+                              bp_pack_result, bp_status, int64_t, uint16_t, uint32_t, uint64_t)
 
 include "_status.pxi"
 
-cdef extern from "packing.h":
-    ctypedef struct bp_pack_result:
-        size_t num_sequences
-        size_t num_pieces
-        size_t carry_item
-        uint64_t carry_offset
-
-    int bp_pack_bound(const uint64_t *item_len, size_t n, uint32_t seq_len, size_t *bound) nogil
-    int bp_pack_plan(int strategy, uint32_t seq_len, const uint64_t *item_len, size_t n,
-                     int flush, uint64_t *seq_ptr, size_t seq_cap, uint32_t *piece_item,
-                     uint64_t *piece_offset, uint32_t *piece_start, uint32_t *piece_len,
-                     size_t piece_cap, bp_pack_result *result) nogil
-    int bp_pack_fill_u32(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
-                         const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
-                         size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint32_t *out) nogil
-    int bp_pack_fill_u16(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
-                         const uint32_t *piece_len, size_t n_pieces, const uint64_t *seq_ptr,
-                         size_t n_seq, uint32_t seq_len, uint32_t pad_id, uint16_t *out) nogil
-    int bp_frame_documents(const uint32_t *ids, size_t n_ids, const int64_t *offsets,
-                           size_t n_docs, int64_t bos, int64_t eos, uint32_t *out,
-                           size_t out_cap, int64_t *out_offsets) nogil
-
-STRATEGIES = {"bestfit": 0, "concat": 1, "pad": 2}
+STRATEGIES = {"bestfit": BP_PACK_BESTFIT, "concat": BP_PACK_CONCAT, "pad": BP_PACK_PAD}
 
 
 cdef inline const uint64_t *_p64(const uint64_t[::1] a) noexcept nogil:
@@ -43,9 +23,9 @@ cdef inline const uint32_t *_p32(const uint32_t[::1] a) noexcept nogil:
 def pack_bound(const uint64_t[::1] item_len, uint32_t seq_len):
     """Capacity (sequences and pieces) that suffices for planning these items."""
     cdef size_t bound = 0
-    cdef int status
+    cdef bp_status status
     if seq_len == 0:
-        raise ValueError("seq_len must be positive")
+        raise InvalidInput("seq_len must be positive")
     with nogil:
         status = bp_pack_bound(_p64(item_len), item_len.shape[0], seq_len, &bound)
     check_status(status, "pack_bound")
@@ -60,13 +40,13 @@ def pack_plan(str strategy, uint32_t seq_len, const uint64_t[::1] item_len, bint
     cdef int code = STRATEGIES.get(strategy, -1)
     cdef bp_pack_result result
     cdef Py_ssize_t piece_cap = piece_item.shape[0]
-    cdef int status
+    cdef bp_status status
     if code < 0:
-        raise ValueError(f"unknown strategy {strategy!r} (one of {', '.join(STRATEGIES)})")
+        raise InvalidInput(f"unknown strategy {strategy!r} (one of {', '.join(STRATEGIES)})")
     if seq_ptr.shape[0] < 1:
-        raise ValueError("seq_ptr needs at least one entry")
+        raise InvalidInput("seq_ptr needs at least one entry")
     if not (piece_offset.shape[0] == piece_start.shape[0] == piece_len.shape[0] == piece_cap):
-        raise ValueError("piece buffers must have equal lengths")
+        raise InvalidInput("piece buffers must have equal lengths")
     with nogil:
         status = bp_pack_plan(code, seq_len, _p64(item_len), item_len.shape[0], flush,
                               &seq_ptr[0], seq_ptr.shape[0] - 1,
@@ -86,14 +66,14 @@ def pack_fill(const uint32_t[::1] ids, const uint64_t[::1] piece_src,
     cdef Py_ssize_t n_pieces = piece_len.shape[0]
     cdef uint32_t[::1] out32
     cdef uint16_t[::1] out16
-    cdef int status
+    cdef bp_status status
     if seq_ptr.shape[0] < 1 or piece_src.shape[0] != n_pieces:
-        raise ValueError("need len(seq_ptr) >= 1 and len(piece_src) == len(piece_len)")
+        raise InvalidInput("need len(seq_ptr) >= 1 and len(piece_src) == len(piece_len)")
     flat = memoryview(out)
     if flat.ndim != 1:
-        raise ValueError("out must be 1-D")
+        raise InvalidInput("out must be 1-D")
     if flat.shape[0] != n_seq * seq_len:
-        raise ValueError(f"out has {flat.shape[0]} entries, expected {n_seq * seq_len}")
+        raise InvalidInput(f"out has {flat.shape[0]} entries, expected {n_seq * seq_len}")
     if flat.itemsize == 4:
         out32 = flat
         with nogil:
@@ -107,16 +87,17 @@ def pack_fill(const uint32_t[::1] ids, const uint64_t[::1] piece_src,
                                       n_pieces, &seq_ptr[0], n_seq, seq_len, pad_id,
                                       &out16[0] if n_seq else NULL)
     else:
-        raise ValueError("out must be uint16 or uint32")
-    check_status(status, "pack_fill")
+        raise InvalidInput("out must be uint16 or uint32")
+    check_status(status, "pack_fill", InvalidInput,
+                 "a piece outside the ids or its sequence, or an id that does not fit the dtype")
 
 
 def frame_documents(const uint32_t[::1] ids, const int64_t[::1] offsets, int64_t bos,
                     int64_t eos, uint32_t[::1] out, int64_t[::1] out_offsets):
     """Write [bos] + doc + [eos] per document into ``out``; offsets into ``out_offsets``."""
-    cdef int status
+    cdef bp_status status
     if offsets.shape[0] < 1 or out_offsets.shape[0] != offsets.shape[0]:
-        raise ValueError("need len(offsets) >= 1 and len(out_offsets) == len(offsets)")
+        raise InvalidInput("need len(offsets) >= 1 and len(out_offsets) == len(offsets)")
     with nogil:
         status = bp_frame_documents(_p32(ids), ids.shape[0], &offsets[0], offsets.shape[0] - 1,
                                     bos, eos, &out[0] if out.shape[0] else NULL, out.shape[0],

@@ -1,4 +1,4 @@
-"""Compiled glue over csrc/unionfind.c (see boostpack.deduplication.unionfind for the API)."""
+"""Compiled glue over csrc/unionfind.h (see boostpack.deduplication.unionfind for the API)."""
 
 import numpy as np
 from numpy.typing import NDArray

@@ -1,5 +1,6 @@
 """The exception hierarchy. Each class also inherits the builtin it refines, so callers can catch
-either ``boostpack.InvalidInput`` or plain ``ValueError``."""
+either ``boostpack.InvalidInput`` or plain ``ValueError``. The compiled modules raise these
+directly: C status codes become exceptions in one place, ``_status.pxi``."""
 
 from __future__ import annotations
 
@@ -18,18 +19,3 @@ class CorruptData(BoostpackError, ValueError):
 
 class KernelError(BoostpackError, RuntimeError):
     """A C kernel reported a failure that is not the caller's fault (allocation, overflow)."""
-
-
-# Status codes from csrc/status.h, converted here and nowhere else.
-_STATUS = {
-    1: (InvalidInput, "invalid argument"),
-    2: (MemoryError, "out of memory"),
-    3: (KernelError, "size overflow"),
-    4: (KernelError, "output buffer too small"),
-}
-
-
-def raise_for_status(status: int, what: str) -> None:
-    """Raise the exception matching a non-zero C status code; ``what`` names the operation."""
-    cls, text = _STATUS.get(status, (KernelError, f"unknown status {status}"))
-    raise cls(f"{what}: {text}")

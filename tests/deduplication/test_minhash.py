@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_normalize import MIXED, SEP, ref_units
 
-from boostpack import InvalidInput, MinHasher
+from boostpack import InvalidInput, MinHasher, _minhash
 from boostpack.deduplication.minhash import DIGIT_MODES, EMPTY_HASH_VALUE, permutations
 
 datasketch = pytest.importorskip("datasketch")
@@ -104,6 +104,80 @@ def test_signature_equals_datasketch_affine32(digits: str, text: str | bytes, pa
     sig = hasher.signatures([text])
     assert sig.dtype == np.uint32 and sig.shape == (1, num_perm)
     np.testing.assert_array_equal(sig[0], oracle(hashes, num_perm, seed))
+
+
+# Longer documents for the vector paths of the unit hashing: 64-byte ASCII blocks, words of 1 to
+# 90 bytes (8-byte rounds, words across blocks), non-ASCII letters inside and around words
+# (a word continues through them), CJK, separators of every kind and invalid UTF-8.
+PIECES = st.one_of(
+    st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=12),
+    st.text(alphabet=string.ascii_lowercase, min_size=13, max_size=90),
+    st.sampled_from(["café", "naïve", "Ａｂｃ", "中文", "日本語", "٣٤", "ß", "ﬁ", "\u00ad", "ΣΑΣ"]),
+    st.sampled_from([" ", "  ", ", ", ".\n", "\t", "—", "。", "、", "!?", "\u3000"]),
+).map(lambda piece: piece.encode())
+BLOCKY = st.lists(st.one_of(PIECES, st.sampled_from([b"\xff", b"\xc3", b"\xe4\xb8", b"\x80"])),
+                  max_size=100).map(b"".join)
+ISAS = ("portable", "avx2", "avx512")
+
+
+@pytest.mark.parametrize("digits", DIGIT_MODES)
+@given(text=BLOCKY, ngram=st.sampled_from([1, 3, 5]), shingle=st.sampled_from(["char", "word"]))
+def test_every_instruction_set_gives_the_reference(digits: str, text: bytes, ngram: int,
+                                                   shingle: str) -> None:
+    """Each unit-hashing path (pinned; one the CPU lacks falls back to the best it has) gives the
+    reference shingles and the same signatures."""
+    ref = ref_shingle_hashes(text, shingle, ngram, digits)
+    a, b = permutations(64, 1)
+    offsets = np.array([0, len(text)], dtype=np.uint64)
+    sigs = []
+    for isa in ISAS:
+        assert _minhash.shingle_hashes(text, shingle, ngram, digits, isa).tolist() == ref, isa
+        sigs.append(_minhash.signatures(text, offsets, a, b, shingle, ngram, digits, isa))
+    for sig in sigs[1:]:
+        np.testing.assert_array_equal(sig, sigs[0])
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_words_at_block_and_round_edges(isa: str) -> None:
+    texts = [b"a" * 63 + b" b", b"x" * 64, b"y" * 65 + "é".encode() + b"z" * 70, b"w" * 8 + b" v",
+             b"q" * 9, b" " * 64 + b"end", "é".encode() * 40 + b"abc", b"ab" + "中".encode() * 30,
+             *("中文".encode() + b"a" * k + "字".encode() + b"b" * k for k in (1, 15, 16, 17)),
+             "䷀中\n".encode() * 9 + "一".encode()[:2]]  # U+4DC0 is no ideograph; a cut one
+    for text in texts:
+        for shingle in ("char", "word"):
+            got = _minhash.shingle_hashes(text, shingle, 2, "keep", isa).tolist()
+            assert got == ref_shingle_hashes(text, shingle, 2), (text, shingle)
+
+
+@given(values=st.lists(st.lists(st.integers(0, M32), max_size=50), max_size=8),
+       num_perm=st.sampled_from([1, 32, 64, 128, 200]))
+def test_signatures_of_hashes_equal_datasketch(values: list, num_perm: int) -> None:
+    hasher = MinHasher(num_perm=num_perm)
+    flat = np.array([v for row in values for v in row], dtype=np.uint32)
+    offsets = np.cumsum([0, *map(len, values)])
+    sigs = hasher.signatures_of_hashes(flat, offsets)
+    assert sigs.shape == (len(values), num_perm)
+    for row, sig in zip(values, sigs, strict=True):
+        np.testing.assert_array_equal(sig, oracle(np.array(row, dtype=np.uint32), num_perm, 1))
+
+
+def test_signatures_of_hashes_are_the_permutation_stage() -> None:
+    hasher = MinHasher(shingle="word")
+    texts = ["What is the capital of France? Paris.", "", "我爱北京天安门", "one"]
+    hashes = [hasher.shingle_hashes(t) for t in texts]
+    offsets = np.cumsum([0, *map(len, hashes)])
+    np.testing.assert_array_equal(hasher.signatures_of_hashes(np.concatenate(hashes), offsets),
+                                  hasher.signatures(texts))
+    with pytest.raises(InvalidInput, match="uint32"):
+        hasher.signatures_of_hashes(np.zeros(3, dtype=np.int64), [0, 3])
+    with pytest.raises(InvalidInput, match="past the end"):
+        hasher.signatures_of_hashes(np.zeros(3, dtype=np.uint32), [0, 4])
+
+
+def test_documents_past_the_size_limit_are_refused() -> None:
+    huge = np.zeros(_minhash.MAX_DOCUMENT + 1, dtype=np.uint8)  # calloc'd: never touched
+    with pytest.raises(InvalidInput, match="at most"):
+        MinHasher().signatures_packed(huge, [0, len(huge)])
 
 
 @pytest.mark.parametrize("digits", DIGIT_MODES)

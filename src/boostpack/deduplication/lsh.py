@@ -78,10 +78,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int, seed: int = 0) -> n
     sig = _signature_matrix(signatures, "signatures")
     if not 0 <= seed < 2**64:
         raise InvalidInput(f"seed must be in [0, 2**64), got {seed}")
-    try:
-        return _minhash.band_keys(sig, bands, rows, seed)
-    except ValueError as err:
-        raise InvalidInput(str(err)) from err
+    return _minhash.band_keys(sig, bands, rows, seed)
 
 
 def signature_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:

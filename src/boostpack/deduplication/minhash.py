@@ -108,12 +108,7 @@ def exact_hashes(data: Any, offsets: Any, digits: str = DEFAULT_DIGITS) -> np.nd
     ``data[offsets[i]:offsets[i+1]]`` (``offsets``: integers[n+1], non-decreasing, within data);
     ``digits`` is the normalization's digit mode (see ``normalize``).
     """
-    mode = check_digits(digits)
-    buf, offs = _byte_buffer(data), _offsets(offsets)
-    try:
-        return _minhash.exact_hashes(buf, offs, mode)
-    except ValueError as err:
-        raise InvalidInput(str(err)) from err
+    return _minhash.exact_hashes(_byte_buffer(data), _offsets(offsets), check_digits(digits))
 
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -170,14 +165,23 @@ class MinHasher:
         ``data``: bytes-like or uint8 array of concatenated UTF-8; ``offsets``: integers[n+1],
         non-decreasing, ``offsets[-1] <= len(data)``. One C call with the GIL released.
         """
-        buf, offs = _byte_buffer(data), _offsets(offsets)
-        try:
-            return _minhash.signatures(buf, offs, self._a, self._b, self.shingle, self.ngram,
-                                       self.digits)
-        except ValueError as err:
-            raise InvalidInput(str(err)) from err
+        return _minhash.signatures(_byte_buffer(data), _offsets(offsets), self._a, self._b,
+                                   self.shingle, self.ngram, self.digits)
 
     def shingle_hashes(self, text: str | bytes) -> np.ndarray:
-        """uint32[k]: the shingle hashes of ``text`` in text order (repeats kept), i.e. the values
-        fed to the permutations (after datasketch's fmix32 pre-mix)."""
+        """uint32[k]: the shingle hashes of ``text`` in text order (repeats kept): the values
+        datasketch's ``update_batch`` takes with an identity ``hashfunc`` (its fmix32 pre-mix
+        comes after)."""
         return _minhash.shingle_hashes(_utf8(text), self.shingle, self.ngram, self.digits)
+
+    def signatures_of_hashes(self, hashes: Any, offsets: Any) -> np.ndarray:
+        """uint32[n, num_perm] of pre-shingled documents: document i is the shingle hashes
+        ``hashes[offsets[i]:offsets[i+1]]`` (uint32, repeats allowed, e.g. from
+        ``shingle_hashes``), so ``signatures_of_hashes(shingle_hashes(t), [0, k])`` equals
+        ``signatures([t])``. The permutation stage of ``signatures_packed`` on its own (the
+        shingle and digit settings do not apply)."""
+        values = np.asarray(hashes)
+        if values.ndim != 1 or (values.size and values.dtype != np.uint32):
+            raise InvalidInput(f"hashes must be a 1-D uint32 array, got {values.dtype}{list(values.shape)}")
+        return _minhash.signatures_of_hashes(np.ascontiguousarray(values, dtype=np.uint32),
+                                             _offsets(offsets), self._a, self._b)

@@ -40,12 +40,12 @@ from typing import Any
 
 import numpy as np
 
+# IGNORE_INDEX (-100) labels piece starts and padding; the kernel defines it, users import it here.
+from boostpack._loader import IGNORE_INDEX as IGNORE_INDEX
 from boostpack._loader import ShardSamples
-from boostpack.errors import CorruptData, InvalidInput
+from boostpack.errors import InvalidInput
 from boostpack.format.reader import ShardReader
 from boostpack.format.verify import verify as verify_shards
-
-IGNORE_INDEX = -100
 
 
 class PackedDataset:
@@ -126,6 +126,7 @@ class PackedDataset:
                 sh.piece_length,
                 sh.piece_doc.view(np.ndarray),
                 self.with_labels,
+                f"{self.path}: shard {k}",
             )
             self._builders[k] = builder
         return builder
@@ -133,11 +134,7 @@ class PackedDataset:
     def __getitem__(self, i: int) -> dict[str, np.ndarray]:
         """Sample ``i`` (negative counts from the end; out of range raises IndexError)."""
         k, j = self._locate(i)
-        builder = self._builder(k)
-        try:
-            return builder.sample(j)
-        except ValueError as exc:  # the kernel's InvalidInput, or a bad row pointer
-            raise CorruptData(f"{self.path}: shard {k}: document index {exc}") from None
+        return self._builder(k).sample(j)
 
     def tokens(self, i: int) -> np.ndarray:
         """Just the token row of sequence ``i``: ``dtype[seq_len]``, a view (the fastest path)."""

@@ -1,0 +1,105 @@
+# The C API of csrc/, declared once: every compiled module cimports what it calls from here, so
+# no signature or constant is copied by hand. Each block mirrors one header; the headers hold
+# the contracts.
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+
+
+cdef extern from "status.h":
+    ctypedef enum bp_status:
+        BP_OK
+        BP_ERR_INVALID
+        BP_ERR_NOMEM
+        BP_ERR_OVERFLOW
+        BP_ERR_CAPACITY
+
+
+cdef extern from "cpu.h":
+    enum:
+        BP_ISA_PORTABLE
+        BP_ISA_AVX2
+        BP_ISA_AVX512
+        BP_ISA_BEST
+    int bp_cpu_isa(int wanted) nogil
+
+
+cdef extern from "normalize.h":
+    enum:
+        BP_DIGITS_KEEP
+        BP_DIGITS_CLASS
+    size_t BP_NORMALIZED_CAPACITY(size_t length)
+    bp_status bp_normalize(const uint8_t *src, size_t length, int digits, uint8_t *dst,
+                           size_t cap, size_t *out_len) nogil
+    bp_status bp_exact_hashes(const uint8_t *data, const uint64_t *offsets, size_t n, int digits,
+                              uint64_t *out) nogil
+
+
+cdef extern from "minhash.h":
+    enum:
+        BP_MAX_NGRAM
+        BP_SHINGLE_CHAR
+        BP_SHINGLE_WORD
+    size_t BP_MAX_DOCUMENT
+    ctypedef struct bp_shingling:
+        int mode
+        size_t ngram
+        int digits
+        int isa
+    bp_status bp_shingle_hashes(const uint8_t *text, size_t length, const bp_shingling *spec,
+                                uint32_t *out, size_t cap, size_t *count) nogil
+    bp_status bp_minhash_batch(const uint8_t *data, const uint64_t *offsets, size_t n,
+                               const bp_shingling *spec, const uint32_t *a, const uint32_t *b,
+                               size_t num_perm, uint32_t *out) nogil
+    bp_status bp_minhash_hashes(const uint32_t *hashes, const uint64_t *offsets, size_t n,
+                                const uint32_t *a, const uint32_t *b, size_t num_perm,
+                                uint32_t *out) nogil
+
+
+cdef extern from "lsh.h":
+    bp_status bp_band_keys(const uint32_t *sig, size_t n, size_t num_perm, size_t bands,
+                           size_t rows, uint64_t seed, uint64_t *out) nogil
+
+
+cdef extern from "unionfind.h":
+    bp_status bp_uf_init(uint32_t *parent, size_t n) nogil
+    bp_status bp_uf_union(uint32_t *parent, size_t n, const uint32_t *a, const uint32_t *b,
+                          size_t m, size_t *merged) nogil
+    bp_status bp_uf_roots(uint32_t *parent, size_t n, uint32_t *out) nogil
+
+
+cdef extern from "packing.h":
+    ctypedef enum bp_pack_strategy:
+        BP_PACK_BESTFIT
+        BP_PACK_CONCAT
+        BP_PACK_PAD
+    ctypedef struct bp_pack_result:
+        size_t num_sequences
+        size_t num_pieces
+        size_t carry_item
+        uint64_t carry_offset
+    bp_status bp_pack_bound(const uint64_t *item_len, size_t n, uint32_t seq_len,
+                            size_t *bound) nogil
+    bp_status bp_pack_plan(int strategy, uint32_t seq_len, const uint64_t *item_len, size_t n,
+                           int flush, uint64_t *seq_ptr, size_t seq_cap, uint32_t *piece_item,
+                           uint64_t *piece_offset, uint32_t *piece_start, uint32_t *piece_len,
+                           size_t piece_cap, bp_pack_result *result) nogil
+    bp_status bp_pack_fill_u32(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
+                               const uint32_t *piece_len, size_t n_pieces,
+                               const uint64_t *seq_ptr, size_t n_seq, uint32_t seq_len,
+                               uint32_t pad_id, uint32_t *out) nogil
+    bp_status bp_pack_fill_u16(const uint32_t *ids, size_t n_ids, const uint64_t *piece_src,
+                               const uint32_t *piece_len, size_t n_pieces,
+                               const uint64_t *seq_ptr, size_t n_seq, uint32_t seq_len,
+                               uint32_t pad_id, uint16_t *out) nogil
+    bp_status bp_frame_documents(const uint32_t *ids, size_t n_ids, const int64_t *offsets,
+                                 size_t n_docs, int64_t bos, int64_t eos, uint32_t *out,
+                                 size_t out_cap, int64_t *out_offsets) nogil
+
+
+cdef extern from "loader.h":
+    enum:
+        BP_IGNORE_INDEX
+    bp_status bp_sample_fill(const void *row, int token_bytes, const uint32_t *starts,
+                             const uint32_t *lengths, size_t n, uint32_t seq_len,
+                             int32_t *labels, int32_t *positions, int32_t *cu_seqlens,
+                             size_t *n_cu) nogil
