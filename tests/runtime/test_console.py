@@ -1,17 +1,25 @@
 """Progress on stderr: a line every interval off a terminal, a redrawn line on one, nothing when
-turned off; counts, MB, rate and ETA."""
+turned off; counts, MB, rate and ETA; the executor's per-run progress."""
 
 from __future__ import annotations
 
 import io
 import re
 import time
+from pathlib import Path
 
 import pytest
 
 from boostpack.errors import InvalidInput
 from boostpack.runtime import console
 from boostpack.runtime.console import Progress, duration, log, progress_interval, set_progress
+from boostpack.runtime.executor import TaskRunner
+
+
+def slow_square(task: tuple[float, int]) -> int:
+    pause, x = task
+    time.sleep(pause)
+    return x * x
 
 
 def lines(err: str, desc: str) -> list[str]:
@@ -104,3 +112,22 @@ def test_on_a_terminal_one_line_redrawn_and_logs_go_above_it(monkeypatch) -> Non
     assert "\r\x1b[K" + "a message\n" in text  # the bar line is wiped first
     assert text.endswith("bar: 2/3 files, " + text.rsplit("bar: 2/3 files, ", 1)[1])
     assert text.endswith("\n") and text.count("\n") == 2
+
+
+def test_executor_shows_each_run_and_counts_resumed_tasks(tmp_path: Path, capsys,
+                                                          monkeypatch) -> None:
+    monkeypatch.setenv("BOOSTPACK_PROGRESS_INTERVAL", "0.02")
+    tasks = [(0.03, x) for x in range(4)]
+    with TaskRunner(progress=None, label="stage") as runner:
+        assert list(runner.run(slow_square, tasks[:2], tmp_path)) == [0, 1]
+        assert list(runner.run(slow_square, tasks, tmp_path, weight=lambda t: 1_000_000)) \
+            == [0, 1, 4, 9]
+        assert list(runner.run(slow_square, [], tmp_path)) == []  # nothing to show
+        usage = runner.usage()
+    shown = lines(capsys.readouterr().err, "stage: slow_square")
+    assert shown and shown[-1].startswith("stage: slow_square: 4/4 tasks, 4.0/4.0 MB, ")
+    assert usage == {"backend": "local", "workers": 1, "tasks": 4, "resumed": 2, "nodes": 1,
+                     "retried": 0}
+    with TaskRunner(progress=False) as runner:  # the default: silent
+        list(runner.run(slow_square, tasks, tmp_path / "again"))
+    assert capsys.readouterr().err == ""
