@@ -2,13 +2,13 @@
 second node, each started with ``ray start`` on 127.0.0.1, so tasks run in two separate
 raylets.
 
-Token
-authentication is on, with a token made for the session and given through the environment, so
-nothing is written to ``~/.ray``. Every port is picked free, and Ray's temp directory is the
-session's own, so another Ray on the machine is neither used nor disturbed. Teardown is scoped
-the same way: ``ray stop`` would stop every Ray of this user on the machine, so the fixture
-instead ends the two ``ray start --block`` process sessions (SIGTERM, then SIGKILL after a
-grace period), which hold every process of this cluster: GCS, raylets, agents and workers.
+Token authentication is on, with a token made for the session and given through the
+environment, so nothing is written to ``~/.ray``. Every port is picked free, and Ray's temp
+directory is the session's own, so another Ray on the machine is neither used nor disturbed.
+Teardown is scoped the same way: ``ray stop`` would stop every Ray of this user on the
+machine, so the fixture instead ends the two ``ray start --block`` process sessions (SIGTERM,
+then SIGKILL after a grace period), which hold every process of this cluster: GCS, raylets,
+agents and workers.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ markers, errors, bounded prefetch."""
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -163,3 +164,11 @@ def test_open_runner_picks_a_backend_by_name(monkeypatch) -> None:
         open_runner("spark")
     with pytest.raises(InvalidInput, match="ray_address needs backend='ray'"):
         open_runner("local", ray_address="10.0.0.1:6379")
+
+
+def test_without_ray_the_backend_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from boostpack.runtime.ray_backend import RayBackend
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(InvalidInput, match=r"pip install 'boostpack\[ray\]'"):
+        RayBackend()
