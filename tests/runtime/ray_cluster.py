@@ -154,11 +154,12 @@ def start_cluster(token: str) -> LocalRayCluster:
     address = f"127.0.0.1:{port}"
     common = ["--block", "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
               "--object-store-memory", str(_OBJECT_STORE), "--disable-usage-stats"]
-    head = _start([ray_cli, "start", "--head", "--port", str(port), "--temp-dir", str(temp_dir),
-                   "--include-dashboard", "false", "--dashboard-port", str(_free_port()),
-                   *_client_port(), *common, *_node_ports()], env, temp_dir / "head.log")
-    cluster = LocalRayCluster(address, env, temp_dir, [head])
+    cluster = LocalRayCluster(address, env, temp_dir, [])
     try:
+        cluster.starters.append(_start(
+            [ray_cli, "start", "--head", "--port", str(port), "--temp-dir", str(temp_dir),
+             "--include-dashboard", "false", "--dashboard-port", str(_free_port()),
+             *_client_port(), *common, *_node_ports()], env, temp_dir / "head.log"))
         _wait_for_port(port, cluster)  # the head's GCS is up: the second node can join
         cluster.starters.append(_start([ray_cli, "start", "--address", address, *common,
                                         *_node_ports()], env, temp_dir / "node2.log"))
