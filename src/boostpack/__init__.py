@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 from boostpack._version import __version__
-from boostpack.errors import BoostpackError, CorruptData, InvalidInput, KernelError
+from boostpack.errors import BoostpackError, ClusterError, CorruptData, InvalidInput, KernelError
 
 _LAZY = {
     "ingest": "boostpack.ingestion.pipeline",
@@ -30,6 +30,7 @@ _LAZY = {
 
 __all__ = [
     "BoostpackError",
+    "ClusterError",
     "CorruptData",
     "InvalidInput",
     "KernelError",

@@ -17,5 +17,10 @@ class CorruptData(BoostpackError, ValueError):
     """Stored output (shard, manifest, index) fails a checksum or structural check."""
 
 
+class ClusterError(BoostpackError, RuntimeError):
+    """A cluster could not run the work: unreachable, refused the credentials, or a task's
+    worker kept dying past its retries. Never the data's fault."""
+
+
 class KernelError(BoostpackError, RuntimeError):
     """A C kernel reported a failure that is not the caller's fault (allocation, overflow)."""

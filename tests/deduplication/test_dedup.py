@@ -198,7 +198,7 @@ def mixed_inputs(corpora_dir: Path, tmp_path: Path) -> list[Path]:
 
 
 def comparable(report: dict[str, Any]) -> dict[str, Any]:
-    r = {k: v for k, v in report.items() if k not in ("timings", "mb_per_s")}
+    r = {k: v for k, v in report.items() if k not in ("timings", "mb_per_s", "execution")}
     r["params"] = {k: v for k, v in r["params"].items() if k not in ("workers", "memory")}
     return r
 

@@ -79,7 +79,7 @@ def tree(out: Path) -> dict[str, Any]:
     files: dict[str, Any] = {str(p.relative_to(out)): p.read_bytes()
                              for p in sorted(out.rglob("*")) if p.is_file()}
     report = orjson.loads(files.pop("report.json"))
-    report.pop("timings"), report.pop("mb_per_s")
+    report.pop("timings"), report.pop("mb_per_s"), report.pop("execution")
     files["report"] = report
     return files
 

@@ -4,14 +4,15 @@ markers, errors, bounded prefetch."""
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from boostpack.errors import InvalidInput
-from boostpack.runtime.backends import InProcess, LocalProcesses
-from boostpack.runtime.executor import TaskRunner, run_tasks, task_fingerprint
+from boostpack.runtime.backends import InProcess, LocalBackend, LocalProcesses
+from boostpack.runtime.executor import TaskRunner, open_runner, run_tasks, task_fingerprint
 
 
 def square_and_log(task: tuple[str, int]) -> int:
@@ -95,7 +96,7 @@ def test_resolve_workers(monkeypatch):
             resolve_workers(bad)
 
 
-class ThreadBackend:
+class ThreadBackend(LocalBackend):
     """A third backend written against the interface alone (threads, so tasks need not pickle)."""
 
     def __init__(self, workers: int) -> None:
@@ -149,3 +150,25 @@ def test_worker_count_and_backend_are_exclusive() -> None:
     with pytest.raises(InvalidInput, match="not both"):
         TaskRunner(2, backend=InProcess())
     assert TaskRunner(backend=LocalProcesses(3)).workers == 3
+
+
+def test_open_runner_picks_a_backend_by_name(monkeypatch) -> None:
+    monkeypatch.setenv("BOOSTPACK_WORKERS", "2")
+    with open_runner("local") as runner:
+        assert isinstance(runner.backend, LocalProcesses) and runner.workers == 2
+        assert runner.usage() == {"backend": "local", "workers": 2, "tasks": 0, "resumed": 0,
+                                  "nodes": 1, "retried": 0}
+    with open_runner("local", 1) as runner:
+        assert isinstance(runner.backend, InProcess)
+    with pytest.raises(InvalidInput, match="backend must be one of local, ray"):
+        open_runner("spark")
+    with pytest.raises(InvalidInput, match="ray_address needs backend='ray'"):
+        open_runner("local", ray_address="10.0.0.1:6379")
+
+
+def test_without_ray_the_backend_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from boostpack.runtime.ray_backend import RayBackend
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(InvalidInput, match=r"pip install 'boostpack\[ray\]'"):
+        RayBackend()

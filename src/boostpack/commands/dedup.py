@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from boostpack.commands._reading import add_read_options, read_kwargs
+from boostpack.commands._running import add_backend_options, backend_kwargs
 from boostpack.deduplication.settings import (
     DEFAULT_FIELDS,
     DEFAULT_NGRAM,
@@ -62,6 +63,7 @@ def register(subparsers: Any) -> None:
                    help="worker processes (default: all cores; the output is the same)")
     p.add_argument("--memory", default="4G", help="memory budget of the clustering phase (4G)")
     add_read_options(p)
+    add_backend_options(p)
     p.add_argument("--json", action="store_true", help="print report.json to stdout")
     p.set_defaults(func=run)
 
@@ -69,9 +71,15 @@ def register(subparsers: Any) -> None:
 def summary_lines(report: dict[str, Any]) -> list[str]:
     """The human summary of a dedup report."""
     reasons = ", ".join(f"{k} {v:,}" for k, v in report["reasons"].items())
-    return [f"dedup: {report['input']:,} records -> kept {report['kept']:,}, removed "
-            f"{report['removed']:,} ({reasons}), quarantined {report['quarantined']:,} in "
-            f"{report['timings']['total']:.1f}s"]
+    lines = [f"dedup: {report['input']:,} records -> kept {report['kept']:,}, removed "
+             f"{report['removed']:,} ({reasons}), quarantined {report['quarantined']:,} in "
+             f"{report['timings']['total']:.1f}s"]
+    run = report.get("execution")
+    if run and run["backend"] != "local":
+        retried = "?" if run["retried"] is None else f"{run['retried']:,}"
+        lines.append(f"  {run['backend']}: {run['tasks']:,} tasks on {run['nodes']} node(s), "
+                     f"{retried} retried, {run['resumed']:,} found done")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         verify=not args.no_verify, decontam_ngram=args.decontam_ngram,
         decontam_min_overlap=args.decontam_min_overlap, workers=args.workers,
         memory=args.memory, **read_kwargs(args),
+        **backend_kwargs(args),
     )
     for line in summary_lines(report):
         log(line)

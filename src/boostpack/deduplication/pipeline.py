@@ -75,7 +75,7 @@ from boostpack.deduplication.write import (
 )
 from boostpack.errors import InvalidInput
 from boostpack.runtime.atomic import atomic_write
-from boostpack.runtime.executor import TaskRunner, resolve_workers
+from boostpack.runtime.executor import TaskRunner, check_backend, open_runner
 from boostpack.runtime.sizes import parse_size
 
 __all__ = ["DedupConfig", "dedup", "removed_line"]
@@ -96,6 +96,8 @@ def dedup(
     batch_lines: int = 8192,
     split_bytes: int = _SPLIT_BYTES,
     progress: bool | None = None,
+    backend: str = "local",
+    ray_address: str | None = None,
     **settings: Any,
 ) -> dict[str, Any]:
     """Deduplicate ``inputs`` into ``output_dir`` (``kept/``, ``removed/``, ``quarantine/``,
@@ -114,40 +116,33 @@ def dedup(
     ``split_bytes``: plain JSONL inputs are read in tasks of about this many bytes (rounded up
     to a multiple of ``frame_bytes``), so one big file keeps every worker busy; it never
     changes the output, nor does ``batch_lines`` (records parsed and hashed at a time).
+    ``backend``: where the tasks run, ``local`` or ``ray`` (Ray Core tasks on the cluster at
+    ``ray_address``, else ``$RAY_ADDRESS``, else a Ray started for the run; ``workers`` then
+    defaults to the cluster's CPUs; inputs and ``output_dir`` on storage every node sees). The
+    output is byte-identical either way. ``progress``: per-phase progress on stderr (None:
+    unless turned off process-wide, as ``--quiet`` does).
     """
     t_start = time.monotonic()
     config = _settings(config, settings)
     split_bytes = check_int("split_bytes", split_bytes)
     # Splits must start on frame boundaries for the frames not to depend on the split.
     split_bytes = -(-split_bytes // config.frame_bytes) * config.frame_bytes
-    workers = resolve_workers(workers)
     memory_bytes = parse_size(memory, "memory budget", minimum=64 << 20)
     batch_lines = check_int("batch_lines", batch_lines)
+    check_backend(backend, ray_address)
     input_files, ref_files, out = _check_paths(inputs, against, output_dir, config)
-    work = workdir.prepare(out, workdir.fingerprint(config.params(), input_files, ref_files,
-                                                    split_bytes))
-    started = {p: workdir.file_stat(p) for p in input_files}  # phase 3 re-reads splits of the inputs
-    tasks, file_of = _sign_tasks(ref_files, input_files, work, config, split_bytes, batch_lines)
-    n_ref = sum(t.is_ref for t in tasks)
-    timings: dict[str, float] = {}
-    # One set of worker processes for all phases: spawning them costs ~0.5 s each.
-    with TaskRunner(workers) as runner:
-        t = time.monotonic()
-        results = _sign_all(runner, tasks, n_ref, work, config, progress)
-        timings["read_sign"] = time.monotonic() - t
-
-        t = time.monotonic()
-        clusters = _cluster_once(work, results, n_ref, config, memory_bytes, runner)
-        timings["cluster"] = time.monotonic() - t
-
-        t = time.monotonic()
-        written = _write_all(runner, work, out, tasks[n_ref:], results, file_of, started,
-                             input_files, len(ref_files))
-        timings["write"] = time.monotonic() - t
-    timings["total"] = time.monotonic() - t_start
-
-    report = _report(config, results, n_ref, written, clusters, input_files, ref_files,
-                     workers, memory_bytes, timings)
+    out.mkdir(parents=True, exist_ok=True)
+    # One set of workers for all phases: spawning a local process costs ~0.5 s.
+    with open_runner(backend, workers, ray_address=ray_address, progress=progress,
+                     label="dedup") as runner:
+        runner.check_shared([*ref_files, *input_files, *config.read.requests], out)
+        work = workdir.prepare(out, workdir.fingerprint(config.params(), input_files, ref_files,
+                                                        split_bytes))
+        report = _run(runner, work, out, input_files, ref_files, config, memory_bytes,
+                      split_bytes, batch_lines)
+    total = time.monotonic() - t_start
+    report["timings"]["total"] = round(total, 3)
+    report["mb_per_s"] = round(report["input_bytes"] / 1e6 / max(total, 1e-9), 2)
     with atomic_write(out / "report.json") as f:
         f.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
     workdir.remove(out)
@@ -159,6 +154,30 @@ def dedup(
         log(f"dedup: warning: no record has any text in fields {', '.join(config.fields)}; "
             "nothing was compared (check --fields)")
     return report
+
+
+def _run(runner: TaskRunner, work: WorkDir, out: Path, input_files: list[str],
+         ref_files: list[str], config: DedupConfig, memory: int, split_bytes: int,
+         batch_lines: int) -> dict[str, Any]:
+    """The three phases on ``runner``; the report without the total time."""
+    started = {p: workdir.file_stat(p) for p in input_files}  # phase 3 re-reads splits of the inputs
+    tasks, file_of = _sign_tasks(ref_files, input_files, work, config, split_bytes, batch_lines)
+    n_ref = sum(t.is_ref for t in tasks)
+    timings: dict[str, float] = {}
+    t = time.monotonic()
+    results = _sign_all(runner, tasks, n_ref, work, config)
+    timings["read_sign"] = time.monotonic() - t
+
+    t = time.monotonic()
+    clusters = _cluster_once(work, results, n_ref, config, memory, runner)
+    timings["cluster"] = time.monotonic() - t
+
+    t = time.monotonic()
+    written = _write_all(runner, work, out, tasks[n_ref:], results, file_of, started,
+                         input_files, len(ref_files))
+    timings["write"] = time.monotonic() - t
+    return _report(config, results, n_ref, written, clusters, input_files, ref_files,
+                   runner, memory, timings)
 
 
 def _settings(config: DedupConfig | None, settings: dict[str, Any]) -> DedupConfig:
@@ -211,21 +230,20 @@ def _sign_tasks(ref_files: list[str], input_files: list[str], work: WorkDir, con
     return tasks, file_of
 
 
-def _sign_all(runner: TaskRunner, tasks: list[SignTask], n_ref: int, work: WorkDir,
-              config: DedupConfig, progress: bool | None) -> list[SignResult]:
-    """Phase 1: the references first (the inputs' n-gram matching needs their index)."""
-    from boostpack.runtime.console import Progress
+def _task_bytes(task: SignTask | WriteTask) -> int:
+    """The input bytes a sign or write task covers (for progress)."""
+    return task.split.end - task.split.start if task.split else os.path.getsize(task.path)
 
-    results: list[SignResult] = []
-    with Progress("dedup: read+sign", total=len(tasks), unit="tasks", enabled=progress) as bar:
-        for r in runner.run(sign_task, tasks[:n_ref], work.markers("sign")):
-            results.append(r)
-            bar.update()
-        if config.decontam_ngram:
-            build_ngram_index(work, results)
-        for r in runner.run(sign_task, tasks[n_ref:], work.markers("sign")):
-            results.append(r)
-            bar.update()
+
+def _sign_all(runner: TaskRunner, tasks: list[SignTask], n_ref: int, work: WorkDir,
+              config: DedupConfig) -> list[SignResult]:
+    """Phase 1: the references first (the inputs' n-gram matching needs their index)."""
+    results = list(runner.run(sign_task, tasks[:n_ref], work.markers("sign"),
+                              desc="dedup: read+sign references", weight=_task_bytes))
+    if config.decontam_ngram:
+        build_ngram_index(work, results)
+    results += runner.run(sign_task, tasks[n_ref:], work.markers("sign"),
+                          desc="dedup: read+sign", weight=_task_bytes)
     return results
 
 
@@ -254,7 +272,8 @@ def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[S
         write_tasks.append(WriteTask(task.index, task.path, work, task.split, started[task.path],
                                      line_base, tuple(results[task.index]["cuts"]), offsets))
         line_base += results[task.index]["lines_read"]
-    written = list(runner.run(write_task, write_tasks, work.markers("write")))
+    written = list(runner.run(write_task, write_tasks, work.markers("write"), desc="dedup: write",
+                              weight=_task_bytes))
     empty_frame = empty_output()
     dirs_of: dict[int, list[Path]] = {}
     for task in input_tasks:
@@ -272,7 +291,7 @@ def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[S
 
 def _report(config: DedupConfig, results: list[SignResult], n_ref: int,
             written: list[dict[str, int]], clusters: dict[str, Any], input_files: list[str],
-            ref_files: list[str], workers: int, memory: int,
+            ref_files: list[str], runner: TaskRunner, memory: int,
             timings: dict[str, float]) -> dict[str, Any]:
     """``report.json``: counts that add up (checked), the settings, timings."""
     inp = results[n_ref:]
@@ -290,11 +309,11 @@ def _report(config: DedupConfig, results: list[SignResult], n_ref: int,
         "pairs": clusters["pairs"],
         "against": {"files": ref_files, "documents": sum(r["n"] for r in results[:n_ref]),
                     "quarantined": sum(r["quarantined"] for r in results[:n_ref])},
-        "params": {**config.params(), "workers": workers, "memory": memory},
+        "params": {**config.params(), "workers": runner.workers, "memory": memory},
+        "execution": runner.usage(),
         "inputs": input_files,
         "input_bytes": nbytes,
         "timings": {k: round(v, 3) for k, v in timings.items()},
-        "mb_per_s": round(nbytes / 1e6 / max(timings["total"], 1e-9), 2),
     }
     if report["input"] != report["kept"] + report["removed"] + report["quarantined"]:
         raise AssertionError(f"dedup lost records: {report}")  # a bug, never a user error

@@ -14,6 +14,7 @@ import numpy as np
 from boostpack.errors import CorruptData
 from boostpack.format.manifest import file_xxh3
 from boostpack.format.reader import Shard, ShardReader
+from boostpack.runtime.console import Progress
 
 
 def _check_checksum(reader: ShardReader, owner: str, meta: dict[str, Any]) -> None:
@@ -94,12 +95,13 @@ def _check_documents(reader: ShardReader) -> None:
         raise CorruptData("documents.offsets: not monotone from 0 to the size of documents.ids")
 
 
-def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
+def verify(path: str | os.PathLike[str], *, progress: bool | None = None) -> dict[str, Any]:
     """Recompute every checksum and structural invariant of the dataset at ``path``.
 
     Raises ``CorruptData`` naming the first bad shard (or file) and what is wrong; returns a
     summary dict when everything holds. Reads every byte once; memory is one shard's index plus
-    one byte per document.
+    one byte per document. ``progress``: shards and MB checked on stderr (None: unless
+    ``--quiet``).
     """
     reader = ShardReader(path)
     reader.check_files()
@@ -110,16 +112,19 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
     # Saturating per-document piece counts (uint8): enough to tell 0, 1 and "split".
     piece_counts = np.zeros(num_docs, dtype=np.uint8)
     sequences = tokens = pieces = 0
-    for k, meta in enumerate(manifest["shards"]):
-        for file_meta in meta["files"].values():
-            _check_checksum(reader, meta["name"], file_meta)
-        shard = reader.shard(k)
-        docs = _check_shard(shard, reader.seq_len, num_docs, pad_id, meta)
-        uniq, counts = np.unique(docs, return_counts=True)
-        piece_counts[uniq] = np.minimum(piece_counts[uniq].astype(np.int64) + counts, 255)
-        sequences += shard.num_sequences
-        tokens += int(meta["tokens"])
-        pieces += int(meta["pieces"])
+    sizes = [sum(int(f["bytes"]) for f in meta["files"].values()) for meta in manifest["shards"]]
+    with Progress("verify", len(sizes), "shards", total_bytes=sum(sizes), enabled=progress) as bar:
+        for k, meta in enumerate(manifest["shards"]):
+            for file_meta in meta["files"].values():
+                _check_checksum(reader, meta["name"], file_meta)
+            shard = reader.shard(k)
+            docs = _check_shard(shard, reader.seq_len, num_docs, pad_id, meta)
+            uniq, counts = np.unique(docs, return_counts=True)
+            piece_counts[uniq] = np.minimum(piece_counts[uniq].astype(np.int64) + counts, 255)
+            sequences += shard.num_sequences
+            tokens += int(meta["tokens"])
+            pieces += int(meta["pieces"])
+            bar.update(1, sizes[k])
     missing = np.flatnonzero(piece_counts == 0)
     if missing.size:
         raise CorruptData(f"totals: document {int(missing[0])} has no piece in any shard")

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from boostpack.ingestion.readers import ReadOptions, expand_inputs, read_batches
+from boostpack.runtime.console import Progress
 
 _MAX_KEYS = 10_000
 _TOP = 20  # values shown per breakdown
@@ -45,7 +46,8 @@ def _breakdown_key(name: str, value: Any) -> str:
 
 
 def inspect_records(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-                    examples: int = 3, options: ReadOptions | None = None) -> dict[str, Any]:
+                    examples: int = 3, options: ReadOptions | None = None,
+                    progress: bool | None = None) -> dict[str, Any]:
     """Summary of the records in ``paths`` (files, directories or an ingest output directory).
 
     Keys: ``files``, ``records`` (``qa`` / ``text``), ``lines``/``quarantined``/``empty`` and
@@ -64,28 +66,30 @@ def inspect_records(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[s
     by_reason: Counter[str] = Counter()
     counts = Counter(records=0, qa=0, text=0, lines=0, quarantined=0, empty=0)
     shown: list[dict[str, Any]] = []
-    for path in files:
-        for batch in read_batches(path, options):
-            counts["lines"] += batch.lines_read
-            counts["quarantined"] += len(batch.quarantined)
-            counts["empty"] += batch.empty
-            by_reason.update(e.reason for e in batch.quarantined)
-            for record in batch.records:
-                counts["records"] += 1
-                counts["qa" if "question" in record else "text"] += 1
-                fields.update(record.keys())
-                for name in ("question", "answer", "reasoning", "text"):
-                    value = record.get(name)
-                    if isinstance(value, str):
-                        chars[name] += len(value)
-                for name, counter in breakdowns.items():
-                    if name in record:
-                        counter.add(_breakdown_key(name, record[name]))
-                discipline = record.get("discipline")
-                if isinstance(discipline, list) and discipline:
-                    top_discipline.add(str(discipline[0]))
-                if len(shown) < examples:
-                    shown.append(record)
+    with Progress("inspect", unit="lines", enabled=progress) as bar:
+        for path in files:
+            for batch in read_batches(path, options):
+                bar.update(batch.lines_read, batch.bytes_read)
+                counts["lines"] += batch.lines_read
+                counts["quarantined"] += len(batch.quarantined)
+                counts["empty"] += batch.empty
+                by_reason.update(e.reason for e in batch.quarantined)
+                for record in batch.records:
+                    counts["records"] += 1
+                    counts["qa" if "question" in record else "text"] += 1
+                    fields.update(record.keys())
+                    for name in ("question", "answer", "reasoning", "text"):
+                        value = record.get(name)
+                        if isinstance(value, str):
+                            chars[name] += len(value)
+                    for name, counter in breakdowns.items():
+                        if name in record:
+                            counter.add(_breakdown_key(name, record[name]))
+                    discipline = record.get("discipline")
+                    if isinstance(discipline, list) and discipline:
+                        top_discipline.add(str(discipline[0]))
+                    if len(shown) < examples:
+                        shown.append(record)
     n = counts["records"]
     summary: dict[str, Any] = {
         "files": files,

@@ -66,7 +66,7 @@ def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
 
     Returns the report (as written to ``report.json``) plus ``seconds`` and ``input_bytes``
     (decompressed) for throughput. ``shard_bytes`` is uncompressed JSON bytes per record shard.
-    ``progress``: draw a progress line on stderr (default: when stderr is a terminal).
+    ``progress``: lines and MB read, on stderr (None: unless ``--quiet``).
     """
     if shard_bytes < 1:
         raise InvalidInput(f"shard_bytes must be >= 1, got {shard_bytes}")
@@ -100,7 +100,7 @@ def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                     stats["quarantined"] += len(batch.quarantined)
                     stats["empty"] += batch.empty
                     input_bytes += batch.bytes_read
-                    bar.update(batch.lines_read)
+                    bar.update(batch.lines_read, batch.bytes_read)
         records.close()
         quarantine.close()
     except BaseException:

@@ -4,8 +4,9 @@ Two drivers, with the same output byte for byte:
 
 - ``threads`` (``workers`` ≤ 1, or a single input file): one process; the calling thread reads,
   a thread encodes, a thread packs and writes.
-- ``processes`` (``workers`` = N > 1 with several input files): N worker processes tokenize
-  whole files into spools; the main process packs them in input order.
+- ``processes`` (``workers`` = N > 1 with several input files, or ``backend="ray"``): N
+  worker processes (or Ray tasks) tokenize whole files into spools; the main process packs
+  them in input order.
 
 Memory is bounded by the batch size, the packing window and one shard's index. The output
 depends only on the inputs and the ``PackConfig``, never on ``workers`` or timing: documents are
@@ -36,7 +37,7 @@ from boostpack.packing.output import source_entry
 from boostpack.packing.processes import pack_processes
 from boostpack.packing.threads import pack_threads
 from boostpack.packing.tokenization import set_threads
-from boostpack.runtime.executor import resolve_workers
+from boostpack.runtime.executor import check_backend, resolve_workers
 
 
 def pack(
@@ -60,6 +61,8 @@ def pack(
     requests: Sequence[str | os.PathLike[str]] = (),
     progress: bool | None = None,
     config: PackConfig | None = None,
+    backend: str = "local",
+    ray_address: str | None = None,
 ) -> dict[str, Any]:
     """Tokenize and pack ``inputs`` (files or directories of JSONL / JSONL.zst / Parquet) into a
     packed dataset at ``output_dir`` (format: ``docs/format.md``); return the summary.
@@ -72,9 +75,12 @@ def pack(
     ``fmt``/``mapping``/``strict``/``requests`` control reading (``ReadOptions``).
     ``workers``: cores to use; with several input files, N > 1 worker processes each tokenize
     whole files, otherwise one process with N tokenizer threads (default:
-    ``$BOOSTPACK_WORKERS``, else all cores). ``progress``: None draws a progress line only
-    when stderr is a terminal.
+    ``$BOOSTPACK_WORKERS``, else all cores). ``progress``: None shows progress on stderr
+    unless it is turned off process-wide (``--quiet``). ``backend``: ``local``, or ``ray`` to
+    tokenize on a Ray cluster (``ray_address``, else ``$RAY_ADDRESS``, else a Ray started for
+    the run), one task per input file, packed here: the same bytes as a local run.
     """
+    check_backend(backend, ray_address)
     files = expand_inputs(inputs)
     if not files:
         raise InvalidInput("no input files")
@@ -83,6 +89,9 @@ def pack(
                                   strategy=strategy, template=template, add_bos=add_bos,
                                   add_eos=add_eos, pad_id=pad_id, shard_size=shard_size,
                                   tokenizer_engine=tokenizer_engine, window=window))
+    if backend != "local":
+        return pack_processes(files, Path(output_dir), job, workers, progress, backend=backend,
+                              ray_address=ray_address)
     workers = resolve_workers(workers)
     if workers > 1 and len(files) > 1:
         return pack_processes(files, Path(output_dir), job, workers, progress)

@@ -22,8 +22,8 @@ from boostpack.packing.output import PackOutput, prepare_output, source_entry
 from boostpack.packing.packer import frame_documents
 from boostpack.packing.tokenization import Encoder, choose_encoder, load_encoders, set_threads
 from boostpack.runtime.atomic import TMP_PREFIX
-from boostpack.runtime.console import Progress, log
-from boostpack.runtime.executor import run_tasks
+from boostpack.runtime.console import log
+from boostpack.runtime.executor import TaskRunner, open_runner
 from boostpack.runtime.gc_threshold import fewer_collections
 
 _SPOOL_DOCS = 65536  # documents per chunk when packing a spool: bounds the main's memory
@@ -88,21 +88,37 @@ def _spool_file(task: _FileTask) -> dict[str, Any]:
     return result
 
 
-def pack_processes(files: list[str], out: Path, job: PackJob, workers: int,
-                   progress: bool | None) -> dict[str, Any]:
-    """Worker processes spool input files (up to 2 × workers ahead); the main process packs
-    the spools in input order, deleting each once packed. Returns the summary."""
+def pack_processes(files: list[str], out: Path, job: PackJob, workers: int | None,
+                   progress: bool | None, *, backend: str = "local",
+                   ray_address: str | None = None) -> dict[str, Any]:
+    """Worker processes (or a cluster's tasks: ``backend``) spool input files (up to
+    2 × workers ahead); the main process packs the spools in input order, deleting each once
+    packed. Returns the summary."""
     started = time.monotonic()
     prepare_output(out)
+    with open_runner(backend, workers, ray_address=ray_address, progress=progress,
+                     label="pack") as runner:
+        runner.check_shared([*files, str(job.tokenizer), *map(str, job.config.read.requests)],
+                            out)
+        summary = _spool_and_pack(runner, files, out, job, started)
+    return {**summary, "execution": runner.usage()}
+
+
+def _file_bytes(task: _FileTask) -> int:
+    return os.path.getsize(task.path)
+
+
+def _spool_and_pack(runner: TaskRunner, files: list[str], out: Path, job: PackJob,
+                    started: float) -> dict[str, Any]:
     output = PackOutput(out, job)
     counts = output.counts
     spool_dir = out / f"{TMP_PREFIX}spool"
     spool_dir.mkdir()
-    tasks = (_FileTask(i, path, str(spool_dir / f"{i:06d}"), job) for i, path in enumerate(files))
+    tasks = [_FileTask(i, path, str(spool_dir / f"{i:06d}"), job) for i, path in enumerate(files)]
     engines: list[str] = []
-    bar = Progress("pack", unit="files", total=len(files), enabled=progress)
     try:
-        for index, result in enumerate(run_tasks(_spool_file, tasks, workers)):
+        for index, result in enumerate(runner.run(_spool_file, tasks, desc="pack: tokenize",
+                                                  weight=_file_bytes)):
             for key in counts:
                 counts[key] += result[key]
             output.sources.append({**result["source"], "records": result["records"]})
@@ -112,13 +128,11 @@ def pack_processes(files: list[str], out: Path, job: PackJob, workers: int,
                 engines.append(result["engine"])
                 output.engine = "+".join(engines)  # "giga", or "giga+hf" if a file fell back
             _pack_spool(output, spool_dir / f"{index:06d}", index)
-            bar.update()
         manifest = output.finish()
     except BaseException:
         output.abort()
         raise
     finally:
-        bar.close()
         shutil.rmtree(spool_dir, ignore_errors=True)
     return output.summary(manifest, time.monotonic() - started)
 

@@ -131,7 +131,7 @@ def pack_threads(batches: Iterable[tuple[int, Batch]], out: Path, job: PackJob,
             counts["records"] += len(batch.records)
             counts["empty_records"] += len(batch.records) - len(texts)
             sources[source]["records"] += len(batch.records)
-            bar.update(len(batch.records))
+            bar.update(len(batch.records), batch.bytes_read)
             threads.add(source, batch, texts, ids)
         manifest = threads.finish()
     except BaseException:

@@ -1,16 +1,19 @@
-"""Where a stage's tasks run: in this process, or on local worker processes.
+"""Where a stage's tasks run: in this process, or on local worker processes (and on a Ray
+cluster: ``runtime.ray_backend``).
 
-A backend only starts tasks and hands back their results; ordering, resume markers and
-cancellation are the executor's (``runtime.executor.TaskRunner``), the same for every backend.
-Another backend (e.g. a cluster) needs only ``workers``, ``prefetch``, ``submit`` and ``close``:
+A backend only starts tasks and hands back their results; ordering, resume markers, progress
+and cancellation are the executor's (``runtime.executor.TaskRunner``), the same for every
+backend. A backend has ``name``, ``workers``, ``prefetch``, ``submit`` and ``close``:
 ``submit`` may return anything with ``result()`` and ``cancel()``, such as a
-``concurrent.futures.Future``.
+``concurrent.futures.Future``. ``usage()`` says where tasks ran (nodes, retries), and
+``check_shared`` refuses, before any work, paths the workers would not see (a no-op on one
+machine); ``LocalBackend`` gives both for backends that run on this machine.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -40,12 +43,35 @@ class Backend(Protocol):
     """Runs ``fn(task)`` somewhere. ``workers``: tasks that run at once; ``prefetch``: how many
     tasks the executor submits beyond the one whose result it waits for."""
 
+    name: str
     workers: int
     prefetch: int
 
     def submit(self, fn: Callable[[T], R], task: T) -> TaskHandle[R]: ...
 
     def close(self) -> None: ...
+
+    def usage(self) -> dict[str, int | None]:
+        """``{"nodes": machines that ran tasks, "retried": tasks run again after their worker
+        died (None: not known)}`` so far."""
+        ...
+
+    def check_shared(self, read: Sequence[str], write_dir: str) -> None:
+        """Raise ``InvalidInput`` when a worker cannot read a file of ``read`` or write into the
+        directory ``write_dir`` (which exists)."""
+        ...
+
+
+class LocalBackend:
+    """What every backend on this machine shares: one node, no retries, every path visible."""
+
+    name = "local"
+
+    def usage(self) -> dict[str, int | None]:
+        return {"nodes": 1, "retried": 0}
+
+    def check_shared(self, read: Sequence[str], write_dir: str) -> None:
+        pass
 
 
 class _Deferred(Generic[R]):
@@ -61,7 +87,7 @@ class _Deferred(Generic[R]):
         return True
 
 
-class InProcess:
+class InProcess(LocalBackend):
     """Each task runs in this process, one at a time, when the executor reaches it: nothing is
     computed ahead, so a traceback or a profile shows the stage's own code."""
 
@@ -75,7 +101,7 @@ class InProcess:
         pass
 
 
-class LocalProcesses:
+class LocalProcesses(LocalBackend):
     """``workers`` processes on this machine, started on first use and reused until ``close``.
 
     Started with ``spawn`` (no inherited locks or threads, same behaviour on every OS), so a
