@@ -39,7 +39,7 @@ def commands(records: Path, out: Path, tokenizer: Path) -> list[tuple[list[str],
 @pytest.mark.parametrize("quiet", [False, True], ids=["progress", "quiet"])
 def test_progress_lines_off_a_terminal(records: Path, tmp_path: Path, llama3_tokenizer_path,
                                        capsys, monkeypatch, quiet: bool) -> None:
-    monkeypatch.setenv("BOOSTPACK_PROGRESS_INTERVAL", "0.01")
+    monkeypatch.setenv("BOOSTPACK_PROGRESS_INTERVAL", "0.001")
     for argv, desc in commands(records, tmp_path, llama3_tokenizer_path):
         assert cli.main(argv + ["--quiet"] * quiet) == 0
         err = capsys.readouterr().err

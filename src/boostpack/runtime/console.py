@@ -78,8 +78,8 @@ class Progress:
 
     ``enabled``: None follows ``set_progress`` (shown unless ``--quiet``); ``interval``:
     seconds between lines off a terminal (default ``progress_interval()``). Off a terminal a
-    last line is written at ``close`` when the step ran long enough to have written one, so a
-    log shows how each long step ended. ``skip`` counts work a resumed run finds done: it moves
+    last line is written at ``close`` when the step ran at least one interval (whether or not
+    the ticker thread got to write one), so a log shows how each long step ended. ``skip`` counts work a resumed run finds done: it moves
     the counts, not the rate or the ETA.
     """
 
@@ -188,8 +188,10 @@ class Progress:
                 sys.stderr.write("\n")
                 sys.stderr.flush()
                 _drawn = None
-        elif self._lines:
-            self._draw(time.monotonic())
+        else:
+            now = time.monotonic()
+            if self._lines or now - self._start >= self.interval:
+                self._draw(now)
         self.enabled = False
 
     def __enter__(self) -> Progress:
