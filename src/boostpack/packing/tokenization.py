@@ -3,8 +3,7 @@
 Hugging Face ``tokenizers`` defines the correct ids. ``gigatoken`` loads the same
 ``tokenizer.json`` and is the fast engine (DESIGN §5: identical ids on 40k English and Chinese
 documents at 33× / 2.7× the speed); ``engine="auto"`` uses it when its ids agree with
-``tokenizers`` on a sample of the actual input, else falls back with a warning
-(``load_encoders`` then ``choose_encoder``).
+``tokenizers`` (``packing.engines`` decides, once per tokenizer file).
 
 Both engines encode *without* the tokenizer's post-processor specials (BOS/EOS are added by
 ``boostpack.packing.packer.frame_documents`` as configured), and both split special-token strings that
@@ -27,7 +26,7 @@ import numpy as np
 import orjson
 
 from boostpack.errors import InvalidInput
-from boostpack.packing.config import ENGINES, Engine, check_choice
+from boostpack.packing.config import check_choice
 
 # Well-known special-token spellings, used only when neither tokenizer_config.json nor the
 # post-processor names BOS/EOS (Llama-3's tokenizer.json has a ByteLevel post-processor).
@@ -42,7 +41,8 @@ class TokenizerInfo:
 
     ``vocab_size`` is one more than the largest id (added tokens included); ``pad_id`` is the
     config's pad token when it has one (None otherwise); ``chat_template`` comes from
-    ``tokenizer_config.json`` beside the file.
+    ``tokenizer_config.json`` beside the file. ``added_tokens``: (content, whether it strips
+    whitespace beside it) per added token.
     """
 
     path: Path
@@ -54,6 +54,7 @@ class TokenizerInfo:
     bos_token: str | None
     eos_token: str | None
     chat_template: str | None
+    added_tokens: tuple[tuple[str, bool], ...] = ()
 
     def manifest_entry(self) -> dict[str, Any]:
         return {"path": str(self.path), "sha256": self.sha256, "vocab_size": self.vocab_size,
@@ -126,7 +127,8 @@ def _load_tokenizer_info(path: Path, _stamps: tuple[Any, ...]) -> TokenizerInfo:
         model_vocab = tj["model"]["vocab"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"tokenizer {path}: not a tokenizer.json ({exc})") from None
-    added = {t["content"]: int(t["id"]) for t in tj.get("added_tokens") or []}
+    added_list = tj.get("added_tokens") or []
+    added = {t["content"]: int(t["id"]) for t in added_list}
     if isinstance(model_vocab, dict):  # BPE / WordPiece: token -> id
         ids = model_vocab
     else:  # Unigram: [[piece, score], ...], the id is the position
@@ -164,15 +166,34 @@ def _load_tokenizer_info(path: Path, _stamps: tuple[Any, ...]) -> TokenizerInfo:
         bos_token=bos,
         eos_token=eos,
         chat_template=template if isinstance(template, str) else None,
+        added_tokens=tuple((str(t["content"]), bool(t.get("lstrip") or t.get("rstrip")))
+                           for t in added_list),
     )
 
 
+# Texts to encode: a list of strings, or (UTF-8 bytes ``uint8[B]``, ``int64[n + 1]`` offsets),
+# text ``i`` being bytes ``offsets[i]:offsets[i+1]``: how the pack pipeline holds them, with no
+# Python object per text.
+Texts = list[str] | tuple[np.ndarray, np.ndarray]
+
+
 class Encoder(Protocol):
-    """Encodes a batch of texts to flat ``uint32[T]`` ids and ``int64[n + 1]`` offsets."""
+    """Encodes a batch of texts to flat ``uint32[T]`` ids and ``int64[n + 1]`` offsets.
+    ``parallel``: on the engine's thread pool (every core of ``RAYON_NUM_THREADS``), else on the
+    calling thread; the ids are the same."""
 
     name: str
 
-    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]: ...
+    def encode(self, texts: Texts, parallel: bool = True) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def _as_strings(texts: Texts) -> list[str]:
+    if isinstance(texts, list):
+        return texts
+    data, offsets = texts
+    raw = data.tobytes()
+    bounds = offsets.tolist()
+    return [raw[a:b].decode("utf-8") for a, b in itertools.pairwise(bounds)]
 
 
 class HFEncoder:
@@ -185,8 +206,9 @@ class HFEncoder:
 
         self._tok = Tokenizer.from_file(str(path))
 
-    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        encodings = self._tok.encode_batch_fast(texts, add_special_tokens=False)
+    def encode(self, texts: Texts, parallel: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        # tokenizers' pool follows TOKENIZERS_PARALLELISM; one call is a batch either way.
+        encodings = self._tok.encode_batch_fast(_as_strings(texts), add_special_tokens=False)
         id_lists = [e.ids for e in encodings]
         offsets = np.zeros(len(id_lists) + 1, dtype=np.int64)
         np.cumsum([len(x) for x in id_lists], out=offsets[1:])
@@ -197,7 +219,8 @@ class HFEncoder:
 
 class GigaEncoder:
     """``gigatoken``: one flat id buffer plus offsets straight from Rust (no per-document
-    Python objects); encodes on its rayon thread pool with the GIL released."""
+    Python objects); encodes on its rayon thread pool with the GIL released. A text buffer is
+    handed over as an awkward string array that views it (no copy, no ``str`` per text)."""
 
     name = "giga"
 
@@ -206,10 +229,17 @@ class GigaEncoder:
 
         self._tok = gigatoken.Tokenizer(str(path))
 
-    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, texts: Texts, parallel: bool = True) -> tuple[np.ndarray, np.ndarray]:
         import awkward as ak
 
-        layout = ak.to_layout(self._tok.encode_batch(texts))
+        if not isinstance(texts, list):
+            data, offsets = texts
+            chars = ak.contents.NumpyArray(np.asarray(data, dtype=np.uint8),
+                                           parameters={"__array__": "char"})
+            texts = ak.Array(ak.contents.ListOffsetArray(
+                ak.index.Index64(np.asarray(offsets, dtype=np.int64)), chars,
+                parameters={"__array__": "string"}))
+        layout = ak.to_layout(self._tok.encode_batch(texts, parallel=parallel))
         if isinstance(layout, ak.contents.ListOffsetArray) and isinstance(
                 layout.content, ak.contents.NumpyArray):
             offsets = np.asarray(layout.offsets.data, dtype=np.int64)
@@ -229,58 +259,31 @@ def same_ids(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray])
 
 
 def set_threads(workers: int | None) -> None:
-    """Size both engines' Rust thread pools. Takes effect only before the first encode in this
-    process (rayon builds its global pool once); the output never depends on it."""
+    """Size both engines' Rust thread pools. Takes effect only before the first parallel encode
+    in this process (rayon builds its global pool once); the output never depends on it."""
     if workers:
         os.environ.setdefault("RAYON_NUM_THREADS", str(workers))
         os.environ.setdefault("RAYON_RS_NUM_CPUS", str(workers))
 
 
-def load_encoders(path: str | os.PathLike[str], engine: Engine
-                  ) -> tuple[list[Encoder], str | None]:
-    """Cached ``_load_encoders``: a 128k-vocabulary tokenizer takes seconds to load, and Python
-    API users call ``pack`` repeatedly. The key includes the file's size and mtime."""
+def load_encoder(path: str | os.PathLike[str], name: str) -> Encoder:
+    """The ``giga`` or ``hf`` encoder of a ``tokenizer.json``, cached per process: a
+    128k-vocabulary tokenizer takes ~0.5-0.9 s to load, and a worker process packs many tasks
+    (as Python API users call ``pack`` repeatedly). The key includes the file's size and mtime.
+    InvalidInput when gigatoken is missing or cannot load the file."""
+    check_choice("tokenizer engine", name, ("giga", "hf"))
     st = os.stat(path)
-    return _load_encoders(os.fspath(path), engine, st.st_size, st.st_mtime_ns)
+    return _load_encoder(os.fspath(path), name, st.st_size, st.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_encoders(path: str, engine: Engine, _size: int, _mtime_ns: int
-                   ) -> tuple[list[Encoder], str | None]:
-    """The candidate encoders for ``engine`` (fastest first) and a warning (or None).
-
-    ``hf``/``giga`` force one engine. ``auto`` loads gigatoken and ``tokenizers`` both, for
-    ``choose_encoder`` to compare on the input; when gigatoken is missing or cannot load the
-    file, only ``tokenizers``, with a warning. Loading takes seconds for a 128k vocabulary and
-    releases the GIL, so callers may run it on a thread while they start reading input.
-    """
-    check_choice("tokenizer engine", engine, ENGINES)
-    if engine == "hf":
-        return [HFEncoder(path)], None
+def _load_encoder(path: str, name: str, _size: int, _mtime_ns: int) -> Encoder:
+    if name == "hf":
+        return HFEncoder(path)
     try:
-        giga = GigaEncoder(path)
+        return GigaEncoder(path)
     except ImportError:
-        if engine == "giga":
-            raise InvalidInput("--tokenizer-engine giga: gigatoken is not installed") from None
-        return [HFEncoder(path)], "gigatoken is not installed; tokenizing with tokenizers"
-    except Exception as exc:  # any load failure means: fall back to the reference
-        if engine == "giga":
-            raise InvalidInput(f"gigatoken cannot load {path}: {exc}") from None
-        return [HFEncoder(path)], f"gigatoken cannot load this tokenizer ({exc}); using tokenizers"
-    if engine == "giga":
-        return [giga], None
-    return [giga, HFEncoder(path)], None
-
-
-def choose_encoder(encoders: list[Encoder], sample: list[str]) -> tuple[Encoder, str | None]:
-    """The first of ``encoders`` whose ids equal the reference's (the last one) on ``sample``
-    (texts from the start of the input), and a warning when that is not the first."""
-    reference = encoders[-1]
-    if len(encoders) == 1 or not sample:
-        return encoders[0], None
-    expected = reference.encode(sample)
-    for candidate in encoders[:-1]:
-        if same_ids(candidate.encode(sample), expected):
-            return candidate, None
-    return reference, (f"{encoders[0].name}'s ids differ from {reference.name}'s on a sample of "
-                       f"{len(sample)} input documents; tokenizing with {reference.name} (slower)")
+        raise InvalidInput("gigatoken is not installed (pip install gigatoken, or "
+                           "--tokenizer-engine hf)") from None
+    except Exception as exc:  # any load failure: the caller may fall back to the reference
+        raise InvalidInput(f"gigatoken cannot load {path}: {exc}") from None
