@@ -84,9 +84,10 @@ def pack(
     mapping: Mapping[str, str] | None = None,
     strict: bool = False,
     requests: Sequence[str | os.PathLike[str]] = (),
-    backend: Backend | None = None,
     progress: bool | None = None,
     config: PackConfig | None = None,
+    backend: str | Backend = "local",
+    ray_address: str | None = None,
 ) -> dict[str, Any]:
     """Tokenize and pack ``inputs`` (files or directories of JSONL / JSONL.zst / Parquet) into a
     packed dataset at ``output_dir`` (format: ``docs/format.md``); return the summary.
@@ -98,8 +99,9 @@ def pack(
     each token file (``1G``); ``window``: documents per best-fit window; ``loss_on``
     ``all|answer``; ``max_record_bytes``: longer lines are quarantined as ``too_large``;
     ``task_bytes``: input per task; ``fmt``/``mapping``/``strict``/``requests`` control reading
-    (``ReadOptions``). ``workers``: cores to use (default: ``$BOOSTPACK_WORKERS``, else all);
-    ``backend``: run the tasks there instead (a ``runtime.backends.Backend``, e.g. a cluster's).
+    (``ReadOptions``). ``workers``: cores to use (default: ``$BOOSTPACK_WORKERS``, else all).
+    ``backend``: ``local``, or a ``runtime.backends.Backend`` to run the tasks on (e.g. a
+    cluster's; ``ray_address`` names the cluster of a backend given by name).
     ``progress``: None draws a progress line only when stderr is a terminal. Rerunning into
     the output of an interrupted run with the same inputs and options resumes it.
     """
@@ -124,7 +126,8 @@ def pack(
     if verdict.warning:
         log(f"boostpack pack: warning: {verdict.warning}")
     prepare_output(out, _fingerprint(job, files, verdict))
-    runner, threads = _runner(workers, backend, len(plan), _fast_lane_input(plan[0][0], job))
+    runner, threads = _runner(workers, backend, ray_address, len(plan),
+                              _fast_lane_input(plan[0][0], job))
     tasks = [PackTask(i, pieces, job, verdict.engine, verdict.exact_cuts, str(out), threads)
              for i, pieces in enumerate(plan)]
     results = []
@@ -173,15 +176,19 @@ def _fast_lane_input(piece: InputPiece, job: PackJob) -> bool:
     return False
 
 
-def _runner(workers: int | None, backend: Backend | None, n_tasks: int, fast_lane: bool
-            ) -> tuple[TaskRunner, int]:
+def _runner(workers: int | None, backend: str | Backend, ray_address: str | None,
+            n_tasks: int, fast_lane: bool) -> tuple[TaskRunner, int]:
     """The runner and the cores each task's engine may use. Tasks whose lines take the fast
     lane leave little to the Python thread, so they run in this process, one after another,
     with every core given to the engine (a worker process would cost ~1 s of CPU to start and
     load the tokenizer, more than a 60 MB task takes here); otherwise (Python parses every
     line) as many tasks as cores run at once, on worker processes."""
-    if backend is not None:
+    if not isinstance(backend, str):
         return TaskRunner(backend=backend), 1
+    if backend != "local" or ray_address is not None:
+        # The cluster backends and their names live in runtime (issue 12).
+        raise InvalidInput(f"backend {backend!r} (ray_address {ray_address!r}) is not "
+                           "available here; give a runtime.backends.Backend")
     cores = resolve_workers(workers)
     at_once = 1 if fast_lane else min(cores, n_tasks)
     chosen: Backend = InProcess() if at_once <= 1 else LocalProcesses(at_once)
