@@ -292,35 +292,6 @@ def test_describe_without_tokenizer_shows_ids(tmp_path: Path) -> None:
     assert first["padding"] == 1 and "ids" in first["pieces"][0]
 
 
-def test_megatron_export_round_trip(tmp_path: Path) -> None:
-    """Parse the .idx by Megatron-LM's layout and check every exported sequence against the
-    document pieces in dataset order."""
-    from boostpack.format.megatron import export_megatron
-
-    _small_dataset(tmp_path / "ds")
-    result = export_megatron(tmp_path / "ds", tmp_path / "mega" / "qa_text_document")
-    idx = (tmp_path / "mega" / "qa_text_document.idx").read_bytes()
-    assert idx[:9] == b"MMIDIDX\x00\x00"
-    version, code, n_seq, n_doc = struct.unpack_from("<QBQQ", idx, 9)
-    assert (version, code) == (1, 4)  # int32 tokens for a uint32 dataset
-    o = 9 + struct.calcsize("<QBQQ")
-    lengths = np.frombuffer(idx, "<i4", n_seq, o)
-    pointers = np.frombuffer(idx, "<i8", n_seq, o + 4 * n_seq)
-    doc_idx = np.frombuffer(idx, "<i8", n_doc, o + 12 * n_seq)
-    assert len(idx) == o + 12 * n_seq + 8 * n_doc
-    tokens = np.fromfile(tmp_path / "mega" / "qa_text_document.bin", dtype="<i4")
-    ds = open_shards(tmp_path / "ds")
-    expected = []
-    for i in range(ds.num_sequences):
-        for s, n in zip(*(a.tolist() for a in ds.pieces(i)[:2]), strict=True):
-            expected.append(ds.tokens(i)[s:s + n].tolist())
-    assert n_seq == len(expected) == result["sequences"] and doc_idx.tolist() == list(
-        range(n_seq + 1))
-    got = [tokens[p // 4:p // 4 + n].tolist() for p, n in zip(pointers, lengths, strict=True)]
-    assert got == expected
-    assert tokens.size == result["tokens"] == sum(map(len, expected))
-
-
 def _with_loss(path: Path, loss_on: str = "answer") -> tuple[dict, list[np.ndarray]]:
     """``_small_dataset``'s pieces with a no-loss prefix each (at most the piece)."""
     rng = np.random.default_rng(1)
