@@ -81,16 +81,17 @@ def test_long_documents_are_encoded_in_exact_segments(tmp_path: Path, llama3_tok
 
 def test_a_50_mb_record_stays_within_a_gigabyte(tmp_path: Path, llama3_tokenizer_path: Path
                                                  ) -> None:
-    """One 50 MB line (default limit): quarantined without ever being held whole; the peak
-    RSS of the whole run stays under 1 GB. (benchmarks/compare_pack_memory.py measures more.)"""
+    """One 50 MB line (default limit), in a file cut into 16 MB tasks (its format found past
+    it): quarantined without ever being held whole; the peak RSS of the whole run stays under
+    1 GB. (benchmarks/compare_pack_memory.py measures more.)"""
     line = orjson.dumps({"question": "q", "answer": "Lorem ipsum dolor sit amet. " * 1_800_000})
     path = tmp_path / "huge.jsonl"
-    path.write_bytes(orjson.dumps({"question": "small", "answer": "ok"}) + b"\n" + line + b"\n")
+    path.write_bytes(line + b"\n" + orjson.dumps({"question": "small", "answer": "ok"}) + b"\n")
     script = (
         "import json, resource, sys\n"
         "from boostpack.packing.pipeline import pack\n"
         "s = pack(sys.argv[1], sys.argv[2], tokenizer=sys.argv[3], tokenizer_engine='giga',"
-        " progress=False)\n"
+        " task_bytes='16M', progress=False)\n"
         "peak = max(resource.getrusage(w).ru_maxrss for w in"
         " (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
         "print(json.dumps({'peak_kb': peak, 'reasons': s['quarantined_by_reason'],"

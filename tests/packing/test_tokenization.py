@@ -128,3 +128,30 @@ def test_a_text_buffer_encodes_as_its_strings(llama3_tokenizer_path: Path) -> No
                                                                        "giga")
     with pytest.raises(InvalidInput, match="unknown tokenizer engine"):
         load_encoder(llama3_tokenizer_path, "fast")
+
+
+def test_identity_is_remembered_per_file_version(tmp_path: Path, llama3_tokenizer_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing and hashing a 9 MB tokenizer.json costs ~0.2 s a run: the identity is stored
+    (``cache_dir``) under the file's path, size and mtime, so an edited file is read again."""
+    import os
+
+    from boostpack.packing import tokenization
+
+    monkeypatch.setenv("BOOSTPACK_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "tok" / "tokenizer.json"
+    copy.parent.mkdir()
+    copy.write_bytes(llama3_tokenizer_path.read_bytes())
+    first = load_tokenizer_info(copy)
+    assert len(list((tmp_path / "cache" / "tokenizers").iterdir())) == 1
+    tokenization._load_tokenizer_info.cache_clear()
+    monkeypatch.setattr(tokenization, "_read_tokenizer_info", lambda path: 1 / 0)
+    assert load_tokenizer_info(copy) == first  # from the disk cache, not parsed again
+    monkeypatch.undo()
+    monkeypatch.setenv("BOOSTPACK_CACHE_DIR", str(tmp_path / "cache"))
+    data = json.loads(copy.read_text())
+    data["added_tokens"][0]["content"] = "<|start|>"
+    copy.write_text(json.dumps(data))
+    os.utime(copy, ns=(1, 1))
+    changed = load_tokenizer_info(copy)
+    assert changed.sha256 != first.sha256 and changed.bos_token != first.bos_token

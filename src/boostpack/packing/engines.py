@@ -32,6 +32,7 @@ from boostpack.packing.segments import cut_points, split_at
 from boostpack.packing.tokenization import (
     Encoder,
     TokenizerInfo,
+    cache_dir,
     load_encoder,
     load_tokenizer_info,
     same_ids,
@@ -67,14 +68,6 @@ class Verdict:
     warning: str | None = None
 
 
-def _cache_dir() -> Path:
-    explicit = os.environ.get("BOOSTPACK_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "boostpack"
-
-
 def _version(package: str) -> str:
     try:
         return metadata.version(package)
@@ -84,7 +77,7 @@ def _version(package: str) -> str:
 
 def _cache_file(info: TokenizerInfo, engine: Engine) -> Path:
     versions = f"giga{_version('gigatoken')}-hf{_version('tokenizers')}"
-    return _cache_dir() / "engines" / f"{info.sha256[:32]}-{engine}-{versions}-v{_VERDICT_VERSION}.json"
+    return cache_dir() / "engines" / f"{info.sha256[:32]}-{engine}-{versions}-v{_VERDICT_VERSION}.json"
 
 
 def _stored(path: Path) -> Verdict | None:

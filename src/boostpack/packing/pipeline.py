@@ -17,8 +17,6 @@ or timing.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import itertools
 import os
 import shutil
@@ -33,7 +31,7 @@ import orjson
 from boostpack._version import __version__
 from boostpack.errors import InvalidInput
 from boostpack.format.manifest import FORMAT_VERSION
-from boostpack.ingestion.readers import ReadOptions, expand_inputs, read_batches
+from boostpack.ingestion.readers import ReadOptions, expand_inputs
 from boostpack.packing import engines
 from boostpack.packing.config import (
     DEFAULT_MAX_RECORD_BYTES,
@@ -49,7 +47,7 @@ from boostpack.packing.fastlane import FastLane
 from boostpack.packing.job import PackJob
 from boostpack.packing.join import join
 from boostpack.packing.output import WORK_DIR, markers_dir, prepare_output, summary
-from boostpack.packing.reading import InputPiece, ReadSetup, read_documents
+from boostpack.packing.reading import InputPiece, ReadSetup, first_format, read_documents
 from boostpack.packing.tasks import PackTask, plan_tasks, run_task
 from boostpack.packing.tokenization import set_threads
 from boostpack.runtime.backends import Backend, InProcess, LocalProcesses
@@ -168,12 +166,11 @@ def _fast_lane_input(piece: InputPiece, job: PackJob) -> bool:
     the first file's first records are flat QA or text. Only where tasks run depends on it."""
     if FastLane.for_config(job.config) is None or piece.path.lower().endswith(".parquet"):
         return False
-    options = dataclasses.replace(job.config.read, fmt=piece.fmt)
-    with contextlib.closing(read_batches(piece.path, options, 64)) as batches:
-        for batch in itertools.islice(batches, 16):
-            if batch.format:
-                return batch.format in ("qa", "text")
-    return False
+    if piece.fmt != "auto":
+        return True
+    fmt, _ = first_format(piece.path, job.config.read, int(job.config.max_record_bytes),
+                          limit=1 << 20)
+    return fmt in ("qa", "text", None)
 
 
 def _runner(workers: int | None, backend: str | Backend, ray_address: str | None,

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from boostpack.ingestion.classify import Batch, Classifier
+from boostpack.ingestion.formats import detect_format
 from boostpack.ingestion.readers import read_batches
 from boostpack.ingestion.streams import (
     BOM,
@@ -269,6 +270,43 @@ def _read_parquet(piece: InputPiece, setup: ReadSetup) -> Iterator[DocBatch]:
         if reader.builder.counts["bytes_read"] >= BATCH_BYTES:
             yield reader.take()
     yield reader.take()
+
+
+def first_format(path: str, options: Any, max_line: int, limit: int | None = None
+                 ) -> tuple[str | None, int]:
+    """``(format, end offset)`` of the first line of ``path`` (decompressed) that auto-detection
+    recognizes, skipping lines over ``max_line`` as pack does; ``(None, offset read)`` when no
+    line does within ``limit`` bytes (None: the whole file). Streams: never holds more than a
+    chunk and one line."""
+    offset = 0
+    carry = b""
+    chunks = file_chunks(path)
+    try:
+        for chunk in chunks:
+            lines = (carry + chunk).split(b"\n")
+            carry = lines.pop()
+            for line in lines:
+                at = offset
+                offset += len(line) + 1
+                if len(line) > max_line:
+                    continue
+                try:
+                    obj = orjson.loads(line[3:] if at == 0 and line.startswith(BOM) else line)
+                except orjson.JSONDecodeError:
+                    continue
+                fmt = detect_format(obj, options.mapping or {}) if isinstance(obj, dict) else None
+                if fmt:
+                    return fmt, offset
+            if len(carry) > max_line:  # a line too long to be a record: read past it
+                offset += len(carry)
+                carry = b""
+            if limit is not None and offset >= limit:
+                break
+    except StreamBroken:
+        pass
+    finally:
+        chunks.close()
+    return None, offset
 
 
 def read_documents(piece: InputPiece, setup: ReadSetup) -> Iterator[DocBatch]:

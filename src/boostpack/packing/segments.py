@@ -22,17 +22,12 @@ first token found by encoding the prompt on its own (see ``documents``).
 
 from __future__ import annotations
 
-import bisect
 import itertools
-import re
 
 # Longest text encoded at once when a document is longer: 256 KiB took tokenizers ~40 MB and
 # gigatoken ~4 MB at a time, and cuts are far enough apart not to cost throughput.
 SEGMENT_BYTES = 1 << 18
 
-# A newline followed by a byte that cannot start a whitespace character. Python's isspace
-# also counts \x1c-\x1f; non-ASCII followers are checked one by one (``_space_at``).
-_CANDIDATE = re.compile(rb"\n(?=[^\t\n\x0b\x0c\r \x1c-\x1f])")
 
 
 def _space_at(data: bytes, pos: int) -> bool:
@@ -51,26 +46,30 @@ def exact_junction(prompt: bytes, response: bytes) -> bool:
     return prompt.endswith(b"\n") and not _space_at(response, 0)
 
 
+def _allowed(data: bytes, newline: int) -> bool:
+    """Whether the position after the newline at ``newline`` is an allowed cut."""
+    return newline >= 0 and not _space_at(data, newline + 1)
+
+
 def cut_points(data: bytes, limit: int = SEGMENT_BYTES) -> list[int]:
     """Byte positions to cut ``data`` at so that segments are at most ``limit`` bytes where
     cuts allow (a segment runs to the next allowed cut when there is none within ``limit``).
-    Every position is right after a newline and before a non-space character."""
-    if len(data) <= limit:
-        return []
-    candidates = [m.end() for m in _CANDIDATE.finditer(data)]
+    Every position is right after a newline and before a non-space character. Searches near
+    each cut only, so a long document costs no list of its lines."""
     cuts: list[int] = []
     start = 0
     while len(data) - start > limit:
-        hi = bisect.bisect_right(candidates, start + limit) - 1
-        lo = bisect.bisect_right(candidates, start)
-        chosen = next((candidates[i] for i in range(hi, lo - 1, -1)
-                       if not _space_at(data, candidates[i])), None)
-        if chosen is None:  # nothing within the limit: the first allowed cut after it
-            chosen = next((c for c in candidates[hi + 1:] if not _space_at(data, c)), None)
-            if chosen is None:
+        nl = data.rfind(b"\n", start, start + limit)  # the last newline that fits
+        while nl >= start and not _allowed(data, nl):
+            nl = data.rfind(b"\n", start, nl)
+        if nl < start:  # none within the limit: the first allowed cut after it
+            nl = data.find(b"\n", start + limit)
+            while nl >= 0 and not _allowed(data, nl):
+                nl = data.find(b"\n", nl + 1)
+            if nl < 0:
                 break
-        cuts.append(chosen)
-        start = chosen
+        cuts.append(nl + 1)
+        start = nl + 1
     return cuts
 
 

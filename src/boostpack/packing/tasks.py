@@ -12,6 +12,7 @@ after task ``k-1``'s.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from boostpack.packing.config import PackConfig
 from boostpack.packing.fastlane import FastLane
 from boostpack.packing.job import PackJob
 from boostpack.packing.output import TaskSink, task_dir
-from boostpack.packing.reading import InputPiece, ReadSetup, read_documents
+from boostpack.packing.reading import InputPiece, ReadSetup, first_format, read_documents
 from boostpack.packing.threads import Pipeline
 from boostpack.packing.tokenization import load_encoder, set_threads
 from boostpack.runtime.gc_threshold import fewer_collections
@@ -35,6 +36,22 @@ def _stamp(path: str) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
+def _ranges(source: int, path: str, config: PackConfig, stamp: tuple[int, int]
+            ) -> list[InputPiece]:
+    """A plain file's ranges. Under format auto, a range after the line that determines the
+    file's format reads with that format (as ``ingestion.splits.plan_splits`` gives it), found
+    here by streaming: a first line longer than ``--max-record-bytes`` is never held."""
+    fmt = config.read.fmt
+    splits = plan_splits(path, dataclasses.replace(config.read, fmt=fmt if fmt != "auto"
+                                                   else "qa"), int(config.task_bytes))
+    if fmt != "auto" or len(splits) == 1:
+        return [InputPiece(source, path, s.start, s.end, fmt, stamp) for s in splits]
+    detected, at = first_format(path, config.read, int(config.max_record_bytes))
+    return [InputPiece(source, path, s.start, s.end,
+                       detected if detected and s.start >= at else "auto", stamp)
+            for s in splits]
+
+
 def plan_tasks(files: list[str], config: PackConfig) -> list[tuple[InputPiece, ...]]:
     """The input pieces of each task, in input order (see the module docstring)."""
     limit = int(config.task_bytes)
@@ -42,8 +59,7 @@ def plan_tasks(files: list[str], config: PackConfig) -> list[tuple[InputPiece, .
     for source, path in enumerate(files):
         stamp = _stamp(path)
         if splittable(path) and stamp[0] > limit:
-            pieces += [InputPiece(source, path, s.start, s.end, s.fmt, stamp)
-                       for s in plan_splits(path, config.read, limit)]
+            pieces += _ranges(source, path, config, stamp)
         else:
             pieces.append(InputPiece(source, path, 0, -1, config.read.fmt, stamp))
     tasks: list[tuple[InputPiece, ...]] = []
