@@ -152,12 +152,13 @@ class _Carry:
         """The held segments ``(item, offset in it, tokens)`` of a window's items."""
         if not held:
             return cls.empty()
-        items = [i for i, _, _ in held]
-        return cls(np.concatenate([flat[int(item_src[i]) + o:int(item_src[i]) + o + n]
-                                   for i, o, n in held]),
-                   np.array([n for _, _, n in held], dtype=np.uint64), item_doc[items],
-                   item_base[items] + np.array([o for _, o, _ in held], dtype=np.int64),
-                   item_loss[items])
+        items, offsets, lengths = np.array(held, dtype=np.int64).T  # rows (item, offset, n)
+        # One gather of every held segment's tokens (index of each token in ``flat``).
+        firsts = item_src[items].astype(np.int64) + offsets
+        ends = np.cumsum(lengths)
+        index = np.repeat(firsts - (ends - lengths), lengths) + np.arange(int(ends[-1]))
+        return cls(flat[index], lengths.astype(np.uint64), item_doc[items],
+                   item_base[items] + offsets, item_loss[items])
 
 
 class Packer:
@@ -216,8 +217,8 @@ class Packer:
         while self._pending_docs:
             yield self._pack_window(flush=self._window_cut() == self._pending_docs)
         if len(self._carry.length):
-            yield self._pack_items(np.zeros(0, np.uint32), np.zeros(0, np.uint64),
-                                   np.zeros(0, np.int64), flush=True)
+            yield self._pack_items([], np.zeros(0, np.uint64), np.zeros(0, np.int64),
+                                   flush=True)
 
     def _window_cut(self) -> int:
         """Documents in the next window: ``window``, fewer if their tokens pass
@@ -228,23 +229,39 @@ class Packer:
                                      side="right"))
         return max(1, min(self.window, within))
 
+    def _take_ids(self, n_tok: int) -> list[np.ndarray]:
+        """The first ``n_tok`` queued tokens, as views of the queued arrays (not copied here:
+        ``_pack_items`` joins them with the carry in one copy)."""
+        parts: list[np.ndarray] = []
+        while n_tok:
+            head = self._ids[0]
+            if len(head) <= n_tok:
+                parts.append(self._ids.pop(0))
+                n_tok -= len(head)
+            else:
+                parts.append(head[:n_tok])
+                self._ids[0] = head[n_tok:]
+                n_tok = 0
+        return parts
+
     def _pack_window(self, flush: bool) -> PackedBlock:
         k = self._window_cut()
         lens = self._lens[0]
         loss = np.concatenate(self._loss) if len(self._loss) > 1 else self._loss[0]
-        ids = np.concatenate(self._ids) if len(self._ids) > 1 else self._ids[0]
         n_tok = int(lens[:k].sum())
-        window = (ids[:n_tok], lens[:k], loss[:k])
-        self._ids, self._lens, self._loss = [ids[n_tok:]], [lens[k:]], [loss[k:]]
+        window = (self._take_ids(n_tok), lens[:k], loss[:k])
+        self._lens, self._loss = [lens[k:]], [loss[k:]]
         self._pending_docs -= k
         self._pending_tokens -= n_tok
         return self._pack_items(*window, flush)
 
-    def _pack_items(self, ids: np.ndarray, lens: np.ndarray, loss: np.ndarray,
+    def _pack_items(self, ids: list[np.ndarray], lens: np.ndarray, loss: np.ndarray,
                     flush: bool) -> PackedBlock:
         carry = self._carry
         n_new = len(lens)
-        flat = np.concatenate([carry.ids, ids]) if len(carry.ids) else ids
+        parts = [carry.ids, *ids] if len(carry.ids) else ids
+        flat = (parts[0] if len(parts) == 1 else np.concatenate(parts) if parts
+                else np.zeros(0, np.uint32))
         item_len = np.concatenate([carry.length, lens])
         item_doc = np.concatenate([carry.doc, np.arange(self._next_doc, self._next_doc + n_new,
                                                         dtype=np.uint64)])

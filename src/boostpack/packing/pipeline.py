@@ -5,10 +5,10 @@ one dataset (``join``), resumable.
    tokenizer file, so usually no second tokenizer is loaded at all.
 2. The plan (``tasks.plan_tasks``): tasks of about ``task_bytes`` of input, a function of the
    inputs and the config alone.
-3. The tasks run on a ``runtime.executor.TaskRunner``: in this process with every core given to
-   the engine when there is one task to run at a time, else on local worker processes (or the
-   ``backend`` given), each task writing its files under ``OUT/.work``; a finished task leaves a
-   marker, and a rerun after a kill skips it.
+3. The tasks run on a ``runtime.executor.TaskRunner`` (``_runner``): one after another in this
+   process with every core given to the engine when the input takes the fast lane, else on
+   local worker processes, or on the ``backend`` given; each task writes its files under
+   ``OUT/.work``, a finished task leaves a marker, and a rerun after a kill skips it.
 4. ``join`` renumbers and gathers the tasks' files and writes ``manifest.json`` last.
 
 The output depends only on the inputs and the ``PackConfig``, never on ``workers``, the backend
