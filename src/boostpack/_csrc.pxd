@@ -103,3 +103,15 @@ cdef extern from "loader.h":
                              const uint32_t *lengths, size_t n, uint32_t seq_len,
                              int32_t *labels, int32_t *positions, int32_t *cu_seqlens,
                              size_t *n_cu) nogil
+
+
+cdef extern from "jsonl.h":
+    bp_status bp_jsonl_scan(const uint8_t *data, size_t n, const uint8_t *names,
+                            const int64_t *name_off, size_t n_keys, size_t max_line,
+                            size_t line_cap, int64_t *line_end, uint8_t *line_kind,
+                            uint8_t *val_type, uint8_t *val_flags, int64_t *val_start,
+                            int64_t *val_len, uint8_t *out, size_t out_cap, size_t *n_lines,
+                            size_t *out_used) nogil
+    bp_status bp_gather(const uint8_t *src, size_t src_len, const int64_t *start,
+                        const int64_t *len, size_t n, uint8_t *dst, size_t dst_cap,
+                        size_t *written) nogil

@@ -156,7 +156,7 @@ def test_layout_is_documented_and_memmappable(tmp_path: Path) -> None:
     raw = np.memmap(tmp_path / "ds" / "shard-00001.tokens", dtype="<u4", mode="r",
                     shape=(2, 8))
     assert raw[0, 7] == PAD and raw[1, 6] == PAD  # padding after [2, 5] and [6]
-    assert (tmp_path / "ds" / "shard-00001.index").stat().st_size == index_nbytes(2, 3)
+    assert (tmp_path / "ds" / "shard-00001.index").stat().st_size == index_nbytes(2, 3) == 116
     assert shard["files"]["tokens"]["xxh3"] == file_xxh3(tmp_path / "ds" / "shard-00001.tokens")
     assert manifest["totals"]["padding_tokens"] == 6 * 8 - (3 + 4 + 8 + 2 + 5 + 6 + 3 + 8)
     ds = open_shards(tmp_path / "ds")
@@ -292,30 +292,66 @@ def test_describe_without_tokenizer_shows_ids(tmp_path: Path) -> None:
     assert first["padding"] == 1 and "ids" in first["pieces"][0]
 
 
-def test_megatron_export_round_trip(tmp_path: Path) -> None:
-    """Parse the .idx by Megatron-LM's layout and check every exported sequence against the
-    document pieces in dataset order."""
-    from boostpack.format.megatron import export_megatron
+def _with_loss(path: Path, loss_on: str = "answer") -> tuple[dict, list[np.ndarray]]:
+    """``_small_dataset``'s pieces with a no-loss prefix each (at most the piece)."""
+    rng = np.random.default_rng(1)
+    tokens, ptr, starts, lens, docs = _block([[3, 4], [8], [2, 5]], 8, 0, False, rng)
+    loss = (rng.integers(0, 9, size=len(lens)) % (lens + 1)).astype(np.uint32)
+    with ShardWriter(path, seq_len=8, dtype=np.dtype("<u4"), sequences_per_shard=2) as w:
+        w.add_documents([f"rec-{d}" for d in range(int(docs.max()) + 1)])
+        w.write(tokens, ptr, starts, lens, docs, loss)
+        manifest = w.finish({"tokenizer": {"pad_id": PAD}, "loss_on": loss_on},
+                            split_documents=0)
+    return manifest, [loss[:3], loss[3:]]
 
-    _small_dataset(tmp_path / "ds")
-    result = export_megatron(tmp_path / "ds", tmp_path / "mega" / "qa_text_document")
-    idx = (tmp_path / "mega" / "qa_text_document.idx").read_bytes()
-    assert idx[:9] == b"MMIDIDX\x00\x00"
-    version, code, n_seq, n_doc = struct.unpack_from("<QBQQ", idx, 9)
-    assert (version, code) == (1, 4)  # int32 tokens for a uint32 dataset
-    o = 9 + struct.calcsize("<QBQQ")
-    lengths = np.frombuffer(idx, "<i4", n_seq, o)
-    pointers = np.frombuffer(idx, "<i8", n_seq, o + 4 * n_seq)
-    doc_idx = np.frombuffer(idx, "<i8", n_doc, o + 12 * n_seq)
-    assert len(idx) == o + 12 * n_seq + 8 * n_doc
-    tokens = np.fromfile(tmp_path / "mega" / "qa_text_document.bin", dtype="<i4")
+
+def test_index_v2_holds_piece_loss(tmp_path: Path) -> None:
+    manifest, expected = _with_loss(tmp_path / "ds")
+    assert manifest["format_version"] == 2 and manifest["loss_on"] == "answer"
+    index = (tmp_path / "ds" / "shard-00000.index").read_bytes()
+    assert index[:8] == b"BPINDEX2" and len(index) == index_nbytes(2, 3) == 32 + 24 + 60
     ds = open_shards(tmp_path / "ds")
-    expected = []
-    for i in range(ds.num_sequences):
-        for s, n in zip(*(a.tolist() for a in ds.pieces(i)[:2]), strict=True):
-            expected.append(ds.tokens(i)[s:s + n].tolist())
-    assert n_seq == len(expected) == result["sequences"] and doc_idx.tolist() == list(
-        range(n_seq + 1))
-    got = [tokens[p // 4:p // 4 + n].tolist() for p, n in zip(pointers, lengths, strict=True)]
-    assert got == expected
-    assert tokens.size == result["tokens"] == sum(map(len, expected))
+    for k, loss in enumerate(expected):
+        np.testing.assert_array_equal(ds.shard(k).piece_loss, loss)
+    assert verify(tmp_path / "ds")["pieces"] == 5
+
+
+def test_verify_checks_piece_loss(tmp_path: Path) -> None:
+    _with_loss(tmp_path / "all", loss_on="all")
+    with pytest.raises(CorruptData, match="piece_loss is set but the manifest says loss_on 'all'"):
+        verify(tmp_path / "all")
+    _with_loss(tmp_path / "ds")
+    idx = tmp_path / "ds" / "shard-00001.index"
+    data = bytearray(idx.read_bytes())
+    struct.pack_into("<I", data, len(data) - 4, 9)  # the last piece (5 tokens) loses 9
+    idx.write_bytes(bytes(data))
+    _rewrite_manifest(tmp_path / "ds", lambda m: m["shards"][1]["files"]["index"].update(
+        xxh3=file_xxh3(idx)))
+    with pytest.raises(CorruptData, match="shard-00001: piece 1 has piece_loss 9 > its length 5"):
+        verify(tmp_path / "ds")
+    with pytest.raises(InvalidInput, match="piece_loss must not exceed"):
+        ShardWriter(tmp_path / "w", seq_len=4, dtype=np.dtype("<u2"), sequences_per_shard=2).write(
+            np.zeros((1, 4), np.uint16), np.array([0, 1]), np.array([0]), np.array([2]),
+            np.array([0]), np.array([3]))
+
+
+def test_version_1_datasets_still_read(tmp_path: Path) -> None:
+    """A version 1 dataset (BPINDEX1, no piece_loss, format_version 1) opens and verifies;
+    its pieces carry loss everywhere."""
+    manifest = _small_dataset(tmp_path / "ds")
+    for shard in manifest["shards"]:
+        path = tmp_path / "ds" / shard["files"]["index"]["path"]
+        data = path.read_bytes()
+        path.write_bytes(b"BPINDEX1" + data[8:len(data) - 4 * shard["pieces"]])
+
+        def downgrade(m: dict, name: str = shard["name"], p: Path = path) -> None:
+            entry = next(s for s in m["shards"] if s["name"] == name)
+            entry["files"]["index"].update(bytes=p.stat().st_size, xxh3=file_xxh3(p))
+            m["format_version"] = 1
+
+        _rewrite_manifest(tmp_path / "ds", downgrade)
+    ds = open_shards(tmp_path / "ds")
+    assert ds.format_version == 1
+    assert not ds.shard(2).piece_loss.any() and len(ds.shard(2).piece_loss) == 4
+    assert verify(tmp_path / "ds")["split_documents"] == 1
+    assert describe(tmp_path / "ds")["format"] == "boostpack.packed v1"

@@ -28,13 +28,6 @@ BOS, EOS = 128000, 128001
 
 
 @pytest.fixture(scope="module")
-def reference(llama3_tokenizer_path: Path):
-    from tokenizers import Tokenizer
-
-    return Tokenizer.from_file(str(llama3_tokenizer_path))
-
-
-@pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Two files: QA with and without reasoning, plain text, Chinese, documents far longer
     than SEQ_LEN, one bad line (quarantined)."""
@@ -73,26 +66,9 @@ def expected_documents(files: list[Path], reference, template: str = "qa", bos: 
     return out
 
 
-def dataset_documents(path: Path) -> tuple[list[tuple[str, list[int]]], list[int]]:
-    """Documents reassembled by walking every piece in dataset order (so a split document's
-    pieces must come in document order), and the number of pieces per document."""
-    ds = open_shards(path)
-    tokens: dict[int, list[int]] = {}
-    for k in range(ds.num_shards):
-        sh = ds.shard(k)
-        for j in range(sh.num_sequences):
-            for s, n, d in zip(*(a.tolist() for a in sh.pieces(j)), strict=True):
-                tokens.setdefault(d, []).extend(sh.tokens[j, s:s + n].tolist())
-    pieces = np.zeros(ds.num_documents, dtype=int)
-    for k in range(ds.num_shards):
-        np.add.at(pieces, ds.shard(k).piece_doc.astype(np.int64), 1)
-    assert sorted(tokens) == list(range(ds.num_documents))
-    return [(ds.record_id(d), tokens[d]) for d in range(ds.num_documents)], pieces.tolist()
-
-
 @pytest.mark.parametrize("strategy", ["bestfit", "concat", "pad"])
 def test_every_document_recovered_exactly(strategy: str, inputs: list[Path], tmp_path: Path,
-                                          llama3_tokenizer_path: Path, reference) -> None:
+                                          llama3_tokenizer_path: Path, reference, dataset_documents) -> None:
     out = tmp_path / "ds"
     summary = pack(inputs, out, tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN,
                    strategy=strategy, shard_size=SEQ_LEN * 4 * 5, tokenizer_engine="giga")
@@ -116,7 +92,7 @@ def test_every_document_recovered_exactly(strategy: str, inputs: list[Path], tmp
 
 
 def test_switches_template_and_pad(inputs: list[Path], tmp_path: Path,
-                                   llama3_tokenizer_path: Path, reference) -> None:
+                                   llama3_tokenizer_path: Path, reference, dataset_documents) -> None:
     out = tmp_path / "ds"
     summary = pack(inputs, out, tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN,
                    template="qa+reasoning", add_bos=False, add_eos=False, pad_id=5,
@@ -214,7 +190,7 @@ def test_interrupted_run_is_not_a_dataset_and_restarts(inputs: list[Path], tmp_p
     with pytest.raises(KeyboardInterrupt):
         pack(inputs, tmp_path / "ds", **kw)
     monkeypatch.undo()
-    assert (tmp_path / "ds" / "shard-00001.tokens").exists()  # finished shards stay ...
+    assert list((tmp_path / "ds" / ".work").rglob("shard-00001.tokens"))  # finished shards stay ...
     with pytest.raises(CorruptData, match="no manifest"):  # ... but it is not a dataset
         open_shards(tmp_path / "ds")
     assert cli.main(["verify", str(tmp_path / "ds")]) == 1
@@ -236,7 +212,7 @@ def test_refuses_finished_dataset_and_foreign_files(inputs: list[Path], tmp_path
 
 
 def test_chat_template(inputs: list[Path], tmp_path: Path, llama3_tokenizer_path: Path,
-                       reference) -> None:
+                       reference, dataset_documents) -> None:
     pytest.importorskip("jinja2")
     with pytest.raises(InvalidInput, match="no chat template"):
         pack(inputs, tmp_path / "x", tokenizer=llama3_tokenizer_path, template="chat")
@@ -270,7 +246,7 @@ def test_describe_decodes_examples(inputs: list[Path], tmp_path: Path,
 
 
 def test_real_corpora_english_and_chinese(corpora_dir: Path, tmp_path: Path,
-                                          llama3_tokenizer_path: Path, reference) -> None:
+                                          llama3_tokenizer_path: Path, reference, dataset_documents) -> None:
     """Real QA + Chinese poetry at 4096 with the default (auto) engine: every document equals
     the reference tokenization; best-fit stays ≥ 99% full on whole windows."""
     files = []
@@ -291,7 +267,7 @@ def test_real_corpora_english_and_chinese(corpora_dir: Path, tmp_path: Path,
 
 
 def test_reader_options_pass_through(tmp_path: Path, llama3_tokenizer_path: Path,
-                                     reference) -> None:
+                                     reference, dataset_documents) -> None:
     src = tmp_path / "in.jsonl"
     src.write_bytes(b'{"id": "m1", "prompt": "Why?", "response": "Because."}\n{oops\n')
     pack(src, tmp_path / "ds", tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN,

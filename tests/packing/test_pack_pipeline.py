@@ -1,6 +1,6 @@
-"""The one-process pack pipeline (read → render on the main thread, engine check + encode on
-the encode thread, pack + write on the write thread): output independent of batching and read
-ahead, the engine check and its errors where the main thread still sees them."""
+"""A task's pipeline (read → render on the task's thread, encode on the encode thread, pack +
+write on the write thread): output independent of block and batch sizes and read ahead, the
+engine verdict's fallback, errors reaching the caller, no thread left behind."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import gc
 import gzip
 import importlib
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +17,12 @@ import zstandard
 
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.readers import read_batches
-from boostpack.packing.output import source_entry
-from boostpack.packing.pipeline import pack, pack_batches
-from boostpack.packing.tokenization import GigaEncoder
+from boostpack.packing.pipeline import pack
 
 SEQ_LEN = 64
-pack_module = importlib.import_module("boostpack.packing.threads")
+reading = importlib.import_module("boostpack.packing.reading")
+tasks = importlib.import_module("boostpack.packing.tasks")
+documents = importlib.import_module("boostpack.packing.documents")
 
 
 @pytest.fixture(scope="module")
@@ -51,48 +50,34 @@ def _files(directory: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
-def test_batching_does_not_change_the_output(corpus: Path, tmp_path: Path,
-                                             llama3_tokenizer_path: Path) -> None:
+def test_block_and_batch_sizes_do_not_change_the_output(corpus: Path, tmp_path: Path,
+                                                        llama3_tokenizer_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     kw = dict(tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN, shard_size=SEQ_LEN * 4 * 50,
               progress=False)
     pack(corpus, tmp_path / "file", **kw)
     expected = _files(tmp_path / "file")
-    for batch_lines in (1, 37, 100_000):
-        out = tmp_path / f"b{batch_lines}"
-        sources = [source_entry(str(corpus))]
-        pack_batches(((0, b) for b in read_batches(corpus, batch_lines=batch_lines)), out,
-                     sources=sources, **kw)
-        assert _files(out) == expected, batch_lines
+    for block, batch in ((1, 1), (37, 100), (1 << 30, 1 << 30)):
+        monkeypatch.setattr(reading, "_BLOCK_BYTES", block)
+        monkeypatch.setattr(reading, "BATCH_BYTES", batch)
+        out = tmp_path / f"b{block}"
+        pack(corpus, out, **kw)
+        assert _files(out) == expected, block
 
 
-def test_engine_check_off_the_main_thread_falls_back(corpus: Path, tmp_path: Path,
+def test_disagreeing_engines_fall_back_with_a_warning(corpus: Path, tmp_path: Path,
                                                       llama3_tokenizer_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      request: pytest.FixtureRequest) -> None:
     kw = dict(tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN, progress=False)
     pack(corpus, tmp_path / "hf", tokenizer_engine="hf", **kw)
-    real = GigaEncoder.encode
-    threads = set()
-
-    def off_by_one(self: GigaEncoder, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        threads.add(threading.current_thread().name)
-        ids, offsets = real(self, texts)
-        return ids + 1, offsets
-
-    real_choose = pack_module.choose_encoder
-
-    def slow_choose(*args: object) -> object:
-        time.sleep(0.3)  # the batches are encoded (speculatively, with gigatoken) first
-        return real_choose(*args)
-
-    monkeypatch.setattr(GigaEncoder, "encode", off_by_one)
-    monkeypatch.setattr(pack_module, "choose_encoder", slow_choose)
+    request.getfixturevalue("giga_off_by_one")  # from here on gigatoken disagrees
+    monkeypatch.setenv("BOOSTPACK_CACHE_DIR", str(tmp_path / "fresh-cache"))
     capsys.readouterr()
     summary = pack(corpus, tmp_path / "auto", tokenizer_engine="auto", **kw)
     assert summary["engine"] == "hf"
     assert "ids differ" in capsys.readouterr().err
-    # gigatoken encoded the batches while tokenizers checked it; they were redone with tokenizers.
-    assert "MainThread" not in threads and any(t.startswith("boostpack-encode") for t in threads)
     hf, auto = _files(tmp_path / "hf"), _files(tmp_path / "auto")
     assert {k: v for k, v in hf.items() if k != "manifest.json"} == \
            {k: v for k, v in auto.items() if k != "manifest.json"}
@@ -102,13 +87,29 @@ def test_a_tokenizer_load_error_reaches_the_caller(corpus: Path, tmp_path: Path,
                                                   llama3_tokenizer_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object) -> None:
-        raise InvalidInput("--tokenizer-engine giga: gigatoken is not installed")
+        raise InvalidInput("gigatoken cannot load it")
 
-    monkeypatch.setattr(pack_module, "load_encoders", broken)
-    with pytest.raises(InvalidInput, match="gigatoken is not installed"):
+    monkeypatch.setattr(tasks, "load_encoder", broken)
+    with pytest.raises(InvalidInput, match="cannot load"):
         pack(corpus, tmp_path / "ds", tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN,
              progress=False)
     assert not (tmp_path / "ds" / "manifest.json").exists()
+    assert not [t for t in threading.enumerate() if t.name.startswith("boostpack-")]
+
+
+def test_an_encode_error_stops_every_thread(corpus: Path, tmp_path: Path,
+                                           llama3_tokenizer_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("encoder crashed")
+
+    monkeypatch.setattr(importlib.import_module("boostpack.packing.threads"), "encode_batch",
+                        broken)
+    with pytest.raises(RuntimeError, match="encoder crashed"):
+        pack(corpus, tmp_path / "ds", tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN,
+             progress=False)
+    assert not (tmp_path / "ds" / "manifest.json").exists()
+    assert not list((tmp_path / "ds").rglob(".tmp-*"))
     assert not [t for t in threading.enumerate() if t.name.startswith("boostpack-")]
 
 
@@ -155,13 +156,13 @@ def test_gc_threshold_is_raised_during_a_pack_and_restored(corpus: Path, tmp_pat
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     before = gc.get_threshold()
     seen = []
-    real = pack_module.render_batch
+    real = documents.DocBuilder.finish
 
-    def spy(*args: object) -> object:
+    def spy(self: object) -> object:
         seen.append(gc.get_threshold())
-        return real(*args)
+        return real(self)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pack_module, "render_batch", spy)
+    monkeypatch.setattr(documents.DocBuilder, "finish", spy)
     kw = dict(tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN, progress=False)
     pack(corpus, tmp_path / "ok", **kw)
     assert seen and all(t[0] >= 50_000 for t in seen) and gc.get_threshold() == before

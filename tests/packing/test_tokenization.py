@@ -15,8 +15,7 @@ from boostpack.packing.render import renderer
 from boostpack.packing.tokenization import (
     GigaEncoder,
     HFEncoder,
-    choose_encoder,
-    load_encoders,
+    load_encoder,
     load_tokenizer_info,
     resolve_tokenizer_path,
     same_ids,
@@ -115,26 +114,44 @@ def test_no_download(tmp_path: Path) -> None:
         load_tokenizer_info(tmp_path)
 
 
-class _OffByOne:
-    """An engine that disagrees with the reference on every id."""
-
-    name = "broken"
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-
-    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        ids, offsets = self.inner.encode(texts)
-        return ids + 1, offsets
-
-
-def test_auto_falls_back_when_ids_differ(llama3_tokenizer_path: Path) -> None:
-    encoders, warning = load_encoders(llama3_tokenizer_path, "auto")
-    assert [e.name for e in encoders] == ["giga", "hf"] and warning is None
-    chosen, warning = choose_encoder(encoders, EDGE)
-    assert chosen.name == "giga" and warning is None
-    chosen, warning = choose_encoder([_OffByOne(encoders[0]), encoders[1]], EDGE)
-    assert chosen.name == "hf" and "differ" in (warning or "")
-    assert same_ids(encoders[0].encode(EDGE), encoders[1].encode(EDGE))
+def test_a_text_buffer_encodes_as_its_strings(llama3_tokenizer_path: Path) -> None:
+    """The pipeline hands texts over as one UTF-8 buffer plus offsets (no str per text)."""
+    data = "".join(EDGE).encode()
+    offsets = np.concatenate([[0], np.cumsum([len(t.encode()) for t in EDGE])]).astype(np.int64)
+    for name in ("giga", "hf"):
+        encoder = load_encoder(llama3_tokenizer_path, name)
+        expected = encoder.encode(EDGE)
+        for parallel in (True, False):
+            got = encoder.encode((np.frombuffer(data, np.uint8), offsets), parallel)
+            assert same_ids(got, expected) and np.array_equal(got[1], expected[1])
+    assert load_encoder(llama3_tokenizer_path, "giga") is load_encoder(llama3_tokenizer_path,
+                                                                       "giga")
     with pytest.raises(InvalidInput, match="unknown tokenizer engine"):
-        load_encoders(llama3_tokenizer_path, "fast")  # type: ignore[arg-type]
+        load_encoder(llama3_tokenizer_path, "fast")
+
+
+def test_identity_is_remembered_per_file_version(tmp_path: Path, llama3_tokenizer_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing and hashing a 9 MB tokenizer.json costs ~0.2 s a run: the identity is stored
+    (``cache_dir``) under the file's path, size and mtime, so an edited file is read again."""
+    import os
+
+    from boostpack.packing import tokenization
+
+    monkeypatch.setenv("BOOSTPACK_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "tok" / "tokenizer.json"
+    copy.parent.mkdir()
+    copy.write_bytes(llama3_tokenizer_path.read_bytes())
+    first = load_tokenizer_info(copy)
+    assert len(list((tmp_path / "cache" / "tokenizers").iterdir())) == 1
+    tokenization._load_tokenizer_info.cache_clear()
+    monkeypatch.setattr(tokenization, "_read_tokenizer_info", lambda path: 1 / 0)
+    assert load_tokenizer_info(copy) == first  # from the disk cache, not parsed again
+    monkeypatch.undo()
+    monkeypatch.setenv("BOOSTPACK_CACHE_DIR", str(tmp_path / "cache"))
+    data = json.loads(copy.read_text())
+    data["added_tokens"][0]["content"] = "<|start|>"
+    copy.write_text(json.dumps(data))
+    os.utime(copy, ns=(1, 1))
+    changed = load_tokenizer_info(copy)
+    assert changed.sha256 != first.sha256 and changed.bos_token != first.bos_token

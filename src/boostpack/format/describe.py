@@ -31,12 +31,17 @@ def _decoder(manifest: dict[str, Any]) -> Any | None:
 def _example(reader: ShardReader, i: int, decoder: Any | None) -> dict[str, Any]:
     """Sequence ``i`` as its document pieces (decoded text, else the first 64 ids of each)."""
     row = reader.tokens(i)
-    starts, lengths, docs = reader.pieces(i)
+    k, j = reader.locate(i)
+    shard = reader.shard(k)
+    lo, hi = int(shard.seq_ptr[j]), int(shard.seq_ptr[j + 1])
+    starts, lengths = shard.piece_start[lo:hi], shard.piece_length[lo:hi]
+    docs, losses = shard.piece_doc[lo:hi], shard.piece_loss[lo:hi]
     pieces = []
-    for s, n, d in zip(starts.tolist(), lengths.tolist(), docs.tolist(), strict=True):
+    for s, n, d, no_loss in zip(starts.tolist(), lengths.tolist(), docs.tolist(),
+                                losses.tolist(), strict=True):
         ids = row[s:s + n].tolist()
         piece: dict[str, Any] = {"document": d, "record_id": reader.record_id(d),
-                                 "start": s, "length": n}
+                                 "start": s, "length": n, "no_loss": no_loss}
         if decoder is not None:
             piece["text"] = decoder.decode(ids, skip_special_tokens=False)
         else:
@@ -61,6 +66,7 @@ def describe(path: str | os.PathLike[str], examples: int = 3) -> dict[str, Any]:
         "dtype": m["dtype"],
         "strategy": m.get("strategy"),
         "template": m.get("template"),
+        "loss_on": m.get("loss_on", "all"),
         "tokenizer": m.get("tokenizer", {}),
         "totals": totals,
         "shards": reader.num_shards,

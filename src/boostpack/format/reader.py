@@ -19,7 +19,7 @@ import numpy as np
 from boostpack.errors import CorruptData
 from boostpack.format.manifest import (
     INDEX_HEADER,
-    INDEX_MAGIC,
+    INDEX_MAGICS,
     TOKEN_DTYPES,
     index_nbytes,
     read_manifest,
@@ -55,7 +55,8 @@ def check_listed_file(directory: str | os.PathLike[str], listed: dict[str, Any],
 class Shard:
     """One shard, memory-mapped read-only. ``tokens``: ``dtype[S, seq_len]``; ``seq_ptr``:
     ``uint64[S + 1]``; ``piece_start``/``piece_length``: ``uint32[P]``; ``piece_doc``:
-    ``uint64[P]``. All are zero-copy views of the files."""
+    ``uint64[P]``; ``piece_loss``: ``uint32[P]`` (format 1: zeros). All are zero-copy views of
+    the files."""
 
     name: str
     tokens: np.ndarray
@@ -63,6 +64,7 @@ class Shard:
     piece_start: np.ndarray
     piece_length: np.ndarray
     piece_doc: np.ndarray
+    piece_loss: np.ndarray
 
     @property
     def num_sequences(self) -> int:
@@ -75,13 +77,13 @@ class Shard:
         return self.piece_start[lo:hi], self.piece_length[lo:hi], self.piece_doc[lo:hi]
 
 
-def _map_index(path: str, num_sequences: int, num_pieces: int
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Views (seq_ptr, piece_start, piece_length, piece_doc) of an ``.index`` file of the
-    checked size; checks its header against the manifest counts."""
+def _map_index(path: str, num_sequences: int, num_pieces: int, version: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Views (seq_ptr, piece_start, piece_length, piece_doc, piece_loss) of an ``.index`` file
+    of the checked size; checks its header against the manifest counts."""
     raw = np.memmap(path, dtype=np.uint8, mode="r")
     magic, s, p, _ = INDEX_HEADER.unpack(bytes(raw[:INDEX_HEADER.size]))
-    if magic != INDEX_MAGIC or s != num_sequences or p != num_pieces:
+    if magic != INDEX_MAGICS[version] or s != num_sequences or p != num_pieces:
         raise CorruptData(f"{os.path.basename(path)}: header says {s} sequences / {p} pieces "
                           f"(magic {magic!r}), manifest says {num_sequences} / {num_pieces}")
     o = INDEX_HEADER.size
@@ -90,7 +92,9 @@ def _map_index(path: str, num_sequences: int, num_pieces: int
     starts = raw[o:o + 4 * p].view("<u4")
     lengths = raw[o + 4 * p:o + 8 * p].view("<u4")
     docs = raw[o + 8 * p:o + 16 * p].view("<u8")
-    return seq_ptr, starts, lengths, docs
+    loss = (raw[o + 16 * p:o + 20 * p].view("<u4") if version >= 2
+            else np.broadcast_to(np.zeros(1, dtype="<u4"), (p,)))
+    return seq_ptr, starts, lengths, docs, loss
 
 
 class ShardReader:
@@ -106,6 +110,7 @@ class ShardReader:
         self.manifest = read_manifest(self.path)
         self.seq_len: int = int(self.manifest["seq_len"])
         self.dtype = _dtype_from_name(self.manifest["dtype"])
+        self.format_version: int = int(self.manifest["format_version"])
         counts = [int(s["sequences"]) for s in self.manifest["shards"]]
         self.sequence_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=self.sequence_offsets[1:])
@@ -135,7 +140,8 @@ class ShardReader:
         tokens = check_listed_file(self.path, files["tokens"],
                                    s * self.seq_len * self.dtype.itemsize,
                                    f"{s} sequences x {self.seq_len} tokens")
-        index = check_listed_file(self.path, files["index"], index_nbytes(s, p),
+        index = check_listed_file(self.path, files["index"],
+                                  index_nbytes(s, p, self.format_version),
                                   f"{s} sequences and {p} pieces")
         return tokens, index
 
@@ -170,7 +176,7 @@ class ShardReader:
         s, p = int(meta["sequences"]), int(meta["pieces"])
         tok_path, index_path = self._check_shard_files(k)
         tokens = np.memmap(tok_path, dtype=self.dtype, mode="r", shape=(s, self.seq_len))
-        shard = Shard(meta["name"], tokens, *_map_index(index_path, s, p))
+        shard = Shard(meta["name"], tokens, *_map_index(index_path, s, p, self.format_version))
         self._shards[k] = shard
         return shard
 

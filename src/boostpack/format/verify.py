@@ -1,7 +1,8 @@
 """``boostpack.verify``: recompute every checksum of a packed dataset and check the invariants of
 ``docs/format.md`` (1: pieces back to back within ``seq_len``, 3: every document has a piece,
-4: totals), plus padding holding ``pad_id``. Invariant 2 needs the source text; the test suite
-checks it by re-tokenizing.
+4: totals, 5: ``piece_loss`` within its piece and 0 unless ``loss_on`` is ``answer``), plus
+padding holding ``pad_id``. Invariant 2 needs the source text; the test suite checks it by
+re-tokenizing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from boostpack.errors import CorruptData
-from boostpack.format.manifest import file_xxh3
+from boostpack.format.manifest import LOSS_ON, file_xxh3
 from boostpack.format.reader import Shard, ShardReader
 from boostpack.runtime.console import Progress
 
@@ -68,10 +69,26 @@ def _check_padding(shard: Shard, seq_len: int, ends: np.ndarray, pad_id: int) ->
                               "past its last document piece")
 
 
+def _check_loss(shard: Shard, loss_on: str) -> None:
+    """Invariant 5: a piece's loss-free prefix lies within the piece, and is empty everywhere
+    unless the dataset was packed with loss on answers only."""
+    loss = shard.piece_loss
+    if not loss.size:
+        return
+    if loss_on != "answer" and int(loss.max()):
+        raise CorruptData(f"{shard.name}: piece_loss is set but the manifest says loss_on "
+                          f"{loss_on!r}")
+    over = np.flatnonzero(loss > shard.piece_length)
+    if over.size:
+        raise CorruptData(f"{shard.name}: piece {int(over[0])} has piece_loss "
+                          f"{int(loss[over[0]])} > its length {int(shard.piece_length[over[0]])}")
+
+
 def _check_shard(shard: Shard, seq_len: int, num_documents: int, pad_id: int | None,
-                 meta: dict[str, Any]) -> np.ndarray:
+                 meta: dict[str, Any], loss_on: str) -> np.ndarray:
     """Structural invariants of one shard; returns its piece document numbers."""
     ends = _check_pieces(shard, seq_len)
+    _check_loss(shard, loss_on)
     tokens = int(shard.piece_length.sum(dtype=np.uint64))
     if tokens != int(meta["tokens"]):
         raise CorruptData(f"{shard.name}: index holds {tokens} tokens, "
@@ -108,6 +125,10 @@ def verify(path: str | os.PathLike[str], *, progress: bool | None = None) -> dic
     manifest = reader.manifest
     num_docs = reader.num_documents
     pad_id = manifest.get("tokenizer", {}).get("pad_id")
+    loss_on = str(manifest.get("loss_on", "all"))
+    if reader.format_version >= 2 and loss_on not in LOSS_ON:
+        raise CorruptData(f"manifest: loss_on {manifest.get('loss_on')!r} is not one of "
+                          f"{', '.join(LOSS_ON)}")
     _check_documents(reader)
     # Saturating per-document piece counts (uint8): enough to tell 0, 1 and "split".
     piece_counts = np.zeros(num_docs, dtype=np.uint8)
@@ -118,7 +139,7 @@ def verify(path: str | os.PathLike[str], *, progress: bool | None = None) -> dic
             for file_meta in meta["files"].values():
                 _check_checksum(reader, meta["name"], file_meta)
             shard = reader.shard(k)
-            docs = _check_shard(shard, reader.seq_len, num_docs, pad_id, meta)
+            docs = _check_shard(shard, reader.seq_len, num_docs, pad_id, meta, loss_on)
             uniq, counts = np.unique(docs, return_counts=True)
             piece_counts[uniq] = np.minimum(piece_counts[uniq].astype(np.int64) + counts, 255)
             sequences += shard.num_sequences

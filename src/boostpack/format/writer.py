@@ -36,7 +36,7 @@ def token_dtype(vocab_size: int) -> np.dtype:
     return np.dtype(TOKEN_DTYPES[token_dtype_name(vocab_size)])
 
 
-def _dtype_name(dtype: np.dtype) -> str:
+def dtype_name(dtype: np.dtype) -> str:
     """The manifest's name of a token dtype; InvalidInput for any other dtype."""
     for name, spelling in TOKEN_DTYPES.items():
         if np.dtype(dtype) == np.dtype(spelling):
@@ -44,7 +44,7 @@ def _dtype_name(dtype: np.dtype) -> str:
     raise InvalidInput(f"token dtype must be one of {', '.join(TOKEN_DTYPES)}, got {dtype}")
 
 
-class _HashingFile:
+class HashingFile:
     """A temp file written sequentially while its xxh3 and size are accumulated, renamed into
     place by ``commit`` (fsync first), deleted by ``discard``."""
 
@@ -76,14 +76,33 @@ class _HashingFile:
             os.unlink(self.tmp)
 
 
-class _DocumentTable:
+def write_index(path: Path, seq_ptr: np.ndarray, piece_start: np.ndarray,
+                piece_length: np.ndarray, piece_doc: np.ndarray, piece_loss: np.ndarray
+                ) -> dict[str, Any]:
+    """Write a shard's ``.index`` (``docs/format.md``: header, ``seq_ptr``, then the piece arrays)
+    atomically; return its manifest entry. ``seq_ptr`` has one entry more than the sequences."""
+    index = HashingFile(path)
+    try:
+        index.write(INDEX_HEADER.pack(INDEX_MAGIC, len(seq_ptr) - 1, len(piece_length), 0))
+        index.write(np.ascontiguousarray(seq_ptr, dtype="<u8"))
+        index.write(np.ascontiguousarray(piece_start, dtype="<u4"))
+        index.write(np.ascontiguousarray(piece_length, dtype="<u4"))
+        index.write(np.ascontiguousarray(piece_doc, dtype="<u8"))
+        index.write(np.ascontiguousarray(piece_loss, dtype="<u4"))
+        return index.commit()
+    except BaseException:
+        index.discard()
+        raise
+
+
+class DocumentTable:
     """``documents.ids`` (UTF-8 record ids, concatenated) and ``documents.offsets``
     (``uint64[D + 1]`` byte offsets into the ids), appended in document order."""
 
     def __init__(self, directory: Path) -> None:
         self.count = 0
-        self._ids = _HashingFile(directory / DOC_IDS)
-        self._offsets = _HashingFile(directory / DOC_OFFSETS)
+        self._ids = HashingFile(directory / DOC_IDS)
+        self._offsets = HashingFile(directory / DOC_OFFSETS)
         self._offsets.write(np.zeros(1, dtype="<u8"))
         self._id_bytes = 0
 
@@ -125,21 +144,22 @@ class ShardWriter:
         if sequences_per_shard <= 0:
             raise InvalidInput(f"sequences_per_shard must be positive, got {sequences_per_shard}")
         self.dtype = np.dtype(dtype)
-        self._dtype_name = _dtype_name(self.dtype)
+        self._dtype_name = dtype_name(self.dtype)
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         if (self.directory / MANIFEST).exists():
             raise InvalidInput(f"{self.directory} already holds a dataset (manifest.json)")
         self.sequences_per_shard = sequences_per_shard
         self.shards: list[dict[str, Any]] = []
-        self._tokens: _HashingFile | None = None
+        self._tokens: HashingFile | None = None
         self._rows = 0
         self._ptr_parts: list[np.ndarray] = []
         self._start_parts: list[np.ndarray] = []
         self._length_parts: list[np.ndarray] = []
         self._doc_parts: list[np.ndarray] = []
+        self._loss_parts: list[np.ndarray] = []
         self._shard_pieces = 0
-        self._documents = _DocumentTable(self.directory)
+        self._documents = DocumentTable(self.directory)
 
     # -- documents ---------------------------------------------------------------------------
     @property
@@ -164,12 +184,14 @@ class ShardWriter:
 
     # -- sequences ---------------------------------------------------------------------------
     def write(self, tokens: np.ndarray, seq_ptr: np.ndarray, piece_start: np.ndarray,
-              piece_length: np.ndarray, piece_doc: np.ndarray) -> None:
+              piece_length: np.ndarray, piece_doc: np.ndarray,
+              piece_loss: np.ndarray | None = None) -> None:
         """Append ``n`` sequences.
 
         tokens: ``dtype[n, seq_len]``; seq_ptr: ``uint64[n + 1]`` with ``seq_ptr[0] == 0``,
         offsets into the piece arrays; piece_start / piece_length: ``uint32[P]`` in tokens;
-        piece_doc: ``uint64[P]`` global document numbers.
+        piece_doc: ``uint64[P]`` global document numbers; piece_loss: ``uint32[P]``, leading
+        tokens of each piece that carry no loss (None: 0 for every piece).
         """
         tokens = np.asarray(tokens)
         n = tokens.shape[0] if tokens.ndim == 2 else -1
@@ -179,9 +201,13 @@ class ShardWriter:
         if seq_ptr.shape != (n + 1,) or seq_ptr[0] != 0:
             raise InvalidInput("seq_ptr must have n + 1 entries starting at 0")
         num_pieces = int(seq_ptr[-1])
-        arrays = [np.asarray(a) for a in (piece_start, piece_length, piece_doc)]
+        if piece_loss is None:
+            piece_loss = np.zeros(num_pieces, dtype=np.uint32)
+        arrays = [np.asarray(a) for a in (piece_start, piece_length, piece_doc, piece_loss)]
         if any(a.shape != (num_pieces,) for a in arrays):
             raise InvalidInput("piece arrays must have seq_ptr[-1] entries")
+        if num_pieces and np.any(arrays[3] > arrays[1]):
+            raise InvalidInput("piece_loss must not exceed piece_length")
         tokens = np.ascontiguousarray(tokens, dtype=self.dtype)
         row = 0
         while row < n:
@@ -196,6 +222,7 @@ class ShardWriter:
             self._start_parts.append(np.asarray(arrays[0][lo:hi], dtype="<u4"))
             self._length_parts.append(np.asarray(arrays[1][lo:hi], dtype="<u4"))
             self._doc_parts.append(np.asarray(arrays[2][lo:hi], dtype="<u8"))
+            self._loss_parts.append(np.asarray(arrays[3][lo:hi], dtype="<u4"))
             self._shard_pieces += hi - lo
             self._rows += take
             row += take
@@ -204,30 +231,21 @@ class ShardWriter:
 
     def _open_shard(self) -> None:
         name = shard_name(len(self.shards))
-        self._tokens = _HashingFile(self.directory / f"{name}.tokens")
+        self._tokens = HashingFile(self.directory / f"{name}.tokens")
         self._rows = 0
         self._shard_pieces = 0
         self._ptr_parts = [np.zeros(1, dtype="<u8")]
-        self._start_parts, self._length_parts, self._doc_parts = [], [], []
+        self._start_parts, self._length_parts, self._doc_parts, self._loss_parts = [], [], [], []
 
     def _close_shard(self) -> None:
         assert self._tokens is not None
         name = self._tokens.final.stem
         token_meta = self._tokens.commit()
         self._tokens = None
-        seq_ptr = np.concatenate(self._ptr_parts).astype("<u8")
-        lengths = np.concatenate(self._length_parts).astype("<u4")
-        index = _HashingFile(self.directory / f"{name}.index")
-        try:
-            index.write(INDEX_HEADER.pack(INDEX_MAGIC, self._rows, self._shard_pieces, 0))
-            index.write(seq_ptr)
-            index.write(np.concatenate(self._start_parts).astype("<u4"))
-            index.write(lengths)
-            index.write(np.concatenate(self._doc_parts).astype("<u8"))
-            index_meta = index.commit()
-        except BaseException:
-            index.discard()
-            raise
+        lengths = np.concatenate(self._length_parts)
+        index_meta = write_index(self.directory / f"{name}.index", np.concatenate(self._ptr_parts),
+                                 np.concatenate(self._start_parts), lengths,
+                                 np.concatenate(self._doc_parts), np.concatenate(self._loss_parts))
         self.shards.append({
             "name": name,
             "sequences": self._rows,
@@ -235,21 +253,29 @@ class ShardWriter:
             "tokens": int(lengths.sum(dtype=np.uint64)),
             "files": {"tokens": token_meta, "index": index_meta},
         })
-        self._ptr_parts, self._start_parts, self._length_parts, self._doc_parts = [], [], [], []
+        self._ptr_parts, self._start_parts, self._length_parts = [], [], []
+        self._doc_parts, self._loss_parts = [], []
 
     # -- completion --------------------------------------------------------------------------
+    def close(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Close the last shard and the document table (both renamed into place); return the
+        manifest's ``shards`` list and ``documents`` entry. No manifest is written: ``finish``
+        does that, or a caller that joins several writers' outputs."""
+        if self._tokens is not None:
+            self._close_shard()
+        return self.shards, self._documents.commit()
+
     def finish(self, fields: dict[str, Any], split_documents: int) -> dict[str, Any]:
         """Close the last shard and the document table, then write ``manifest.json`` (last).
 
         ``fields`` carries the caller's metadata (see ``manifest.build_manifest``). Returns the
         manifest.
         """
-        if self._tokens is not None:
-            self._close_shard()
+        shards, documents = self.close()
         manifest = build_manifest(
             fields, seq_len=self.seq_len, dtype=self._dtype_name,
-            sequences_per_shard=self.sequences_per_shard, shards=self.shards,
-            documents=self._documents.commit(), split_documents=split_documents)
+            sequences_per_shard=self.sequences_per_shard, shards=shards,
+            documents=documents, split_documents=split_documents)
         write_manifest(self.directory, manifest)
         return manifest
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from boostpack.errors import InvalidInput
-from boostpack.format.manifest import MAX_SEQ_LEN, check_seq_len
+from boostpack.format.manifest import LOSS_ON, MAX_SEQ_LEN, check_seq_len
 from boostpack.runtime.sizes import parse_size
 
 if TYPE_CHECKING:
@@ -32,11 +32,19 @@ DEFAULT_SHARD_SIZE = "1G"
 # 16k QA documents (≈ 300 tokens each) are ≈ 1,200 sequences of 4096: losing at most part of the
 # last sequence per window costs < 0.1% efficiency, and the window's tokens stay ≈ 20 MB.
 DEFAULT_WINDOW = 16384
+# A record (an input line) longer than this is quarantined as ``too_large`` unread: a line's
+# parse, render and encode hold a few copies of it, and one 200 MB line took pack past 17 GB.
+# Real QA items are under 100 KB; long reasoning traces under 1 MB.
+DEFAULT_MAX_RECORD_BYTES = "4M"
+# Input bytes per task. A task packs its documents on its own (its own best-fit windows and
+# shard files), so this is also the granularity of resume and of the shard files: 64 MB of QA
+# JSONL is ~10M Llama-3 tokens, ~1 s of one core's work.
+DEFAULT_TASK_BYTES = "64M"
 
 __all__ = [
-    "DEFAULT_SEQ_LEN", "DEFAULT_SHARD_SIZE", "DEFAULT_WINDOW", "ENGINES", "MAX_SEQ_LEN",
-    "STRATEGIES", "TEMPLATES", "Engine", "PackConfig", "Strategy", "check_choice",
-    "check_seq_len", "check_window",
+    "DEFAULT_MAX_RECORD_BYTES", "DEFAULT_SEQ_LEN", "DEFAULT_SHARD_SIZE", "DEFAULT_TASK_BYTES",
+    "DEFAULT_WINDOW", "ENGINES", "LOSS_ON", "MAX_SEQ_LEN", "STRATEGIES", "TEMPLATES", "Engine",
+    "PackConfig", "Strategy", "check_choice", "check_seq_len", "check_window",
 ]
 
 
@@ -80,7 +88,11 @@ class PackConfig:
     BOS/EOS. ``pad_id``: the padding token (None: the tokenizer's pad token, else EOS, else 0).
     ``shard_size``: bytes of tokens per shard (``"1G"``, ``512M``, an int; held as an int).
     ``tokenizer_engine``: one of ``ENGINES``. ``window``: documents per packing window.
-    ``read``: how input files are read (``ReadOptions``).
+    ``loss_on``: ``all`` tokens carry loss, or only the ``answer``'s (the index records each
+    document's prompt tokens). ``max_record_bytes``: longer input lines are quarantined as
+    ``too_large``. ``task_bytes``: input bytes per task (inputs are split and grouped into
+    tasks of about this size, each packed on its own). ``read``: how input files are read
+    (``ReadOptions``).
 
     Nothing here depends on how a run is executed (workers, progress): the output is a
     function of the inputs and this config alone.
@@ -96,6 +108,9 @@ class PackConfig:
     shard_size: str | int = DEFAULT_SHARD_SIZE
     tokenizer_engine: Engine = "auto"
     window: int = DEFAULT_WINDOW
+    loss_on: str = "all"
+    max_record_bytes: str | int = DEFAULT_MAX_RECORD_BYTES
+    task_bytes: str | int = DEFAULT_TASK_BYTES
     read: ReadOptions = field(default_factory=_default_read_options)
 
     def __post_init__(self) -> None:
@@ -104,6 +119,7 @@ class PackConfig:
         check_choice("strategy", self.strategy, STRATEGIES)
         check_choice("template", self.template, TEMPLATES)
         check_choice("tokenizer engine", self.tokenizer_engine, ENGINES)
+        check_choice("loss_on", self.loss_on, LOSS_ON)
         for name in ("add_bos", "add_eos"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidInput(f"{name} must be True or False, got {getattr(self, name)!r}")
@@ -116,3 +132,7 @@ class PackConfig:
         object.__setattr__(self, "seq_len", check_seq_len(self.seq_len))
         object.__setattr__(self, "window", check_window(self.window))
         object.__setattr__(self, "shard_size", parse_size(self.shard_size, "shard size"))
+        object.__setattr__(self, "max_record_bytes",
+                           parse_size(self.max_record_bytes, "max record bytes", minimum=1024))
+        object.__setattr__(self, "task_bytes",
+                           parse_size(self.task_bytes, "task bytes", minimum=4096))

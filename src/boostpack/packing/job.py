@@ -17,7 +17,7 @@ import numpy as np
 from boostpack.errors import InvalidInput
 from boostpack.format.writer import token_dtype
 from boostpack.packing.config import PackConfig
-from boostpack.packing.render import ChatTemplate, renderer
+from boostpack.packing.render import ChatTemplate, parts_renderer, renderer
 from boostpack.packing.tokenization import TokenizerInfo, load_tokenizer_info
 
 
@@ -30,14 +30,15 @@ def _special(token_id: int | None, wanted: bool, name: str, switch: str) -> int 
     return token_id
 
 
-def _renderer(template: str, info: TokenizerInfo) -> Callable[[dict[str, Any]], str]:
-    if template != "chat":
-        return renderer(template)
+def _chat(info: TokenizerInfo) -> ChatTemplate:
     if not info.chat_template:
         raise InvalidInput(f"template 'chat': {info.path} has no chat template (looked for "
                            f"chat_template in {info.path.with_name('tokenizer_config.json')})")
-    return renderer("chat", ChatTemplate(info.chat_template, info.bos_token or "",
-                                         info.eos_token or ""))
+    return ChatTemplate(info.chat_template, info.bos_token or "", info.eos_token or "")
+
+
+def _renderer(template: str, info: TokenizerInfo) -> Callable[[dict[str, Any]], str]:
+    return renderer(template) if template != "chat" else renderer("chat", _chat(info))
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,12 @@ class PackJob:
         """The record → text function of the config's template (``chat``: the tokenizer's)."""
         return _renderer(self.config.template, self.info)
 
+    def parts_renderer(self) -> Callable[[dict[str, Any]], tuple[str, str]]:
+        """The record → (prompt, response) function of the config's template
+        (``render.parts_renderer``); only ``chat`` reads the tokenizer's files."""
+        template = self.config.template
+        return parts_renderer(template) if template != "chat" else _chat(self.info).parts
+
     def manifest_fields(self, engine: str | None) -> dict[str, Any]:
         """How the data was made, as the manifest records it (``engine``: the encoder used)."""
         cfg = self.config
@@ -94,4 +101,5 @@ class PackJob:
             "add_eos": self.eos is not None,
             "strategy": cfg.strategy,
             "window": cfg.window,
+            "loss_on": cfg.loss_on,
         }

@@ -1,18 +1,22 @@
-"""Where a pack run's documents go: the packer and the shard writer, fed in document order, the
-quarantine, and the counts and source descriptions the manifest records; plus preparing the
-output directory and the summary ``pack`` returns.
+"""Where a pack run's output goes: the output directory (started, resumed or refused), each
+task's own files in the work directory, and the summary ``pack`` returns.
 
-A run writes into an empty (or its own unfinished) directory; ``manifest.json`` comes last, so
-a killed run never leaves a directory that loads as a dataset, and rerunning restarts it
-cleanly.
+Layout while a run is unfinished::
+
+    OUT/.work/run.json            what a resumed run must share with the interrupted one
+    OUT/.work/done/               task completion markers (``runtime.executor``)
+    OUT/.work/tasks/NNNNNN/       one task's shards (document numbers from 0 within the task),
+                                  document table and quarantine part
+
+``join`` turns them into the dataset and writes ``manifest.json`` last, so a killed run never
+leaves a directory that loads as a dataset; rerunning with the same inputs and options resumes
+(finished tasks are skipped), anything else starts over.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,140 +24,132 @@ import numpy as np
 import orjson
 
 from boostpack.errors import InvalidInput
-from boostpack.format.manifest import MANIFEST, file_xxh3, is_dataset_file
+from boostpack.format.manifest import MANIFEST, is_dataset_file
 from boostpack.format.writer import ShardWriter
 from boostpack.ingestion.quarantine import QUARANTINE_DIR, QuarantineWriter
 from boostpack.packing.job import PackJob
-from boostpack.packing.packer import PackedBlock, Packer
-from boostpack.runtime.atomic import TMP_PREFIX
+from boostpack.packing.packer import Packer
+from boostpack.runtime.atomic import TMP_PREFIX, atomic_write, sweep_temp_files
 
-# Counts a run keeps besides the writer's totals; the first three go into the manifest.
-_COUNTS = ("records", "empty_records", "quarantined_records", "input_bytes")
+WORK_DIR = ".work"
 
 
-def prepare_output(directory: Path) -> None:
-    """Make ``directory`` ready for a fresh run: refuse a finished dataset or foreign files;
-    delete what an interrupted run of ours left (shards, document table, temp files)."""
+def task_dir(out: Path, index: int) -> Path:
+    return out / WORK_DIR / "tasks" / f"{index:06d}"
+
+
+def markers_dir(out: Path) -> Path:
+    return out / WORK_DIR / "done"
+
+
+def prepare_output(directory: Path, run: bytes) -> bool:
+    """Make ``directory`` ready for the run described by ``run`` (its fingerprint): refuse a
+    finished dataset or foreign files; resume an unfinished run with the same fingerprint
+    (True), else delete what an earlier run of ours left and start over (False)."""
     if (directory / MANIFEST).exists():
         raise InvalidInput(f"{directory} already holds a packed dataset; remove it or choose "
                            "another output directory")
     if not directory.exists():
         directory.mkdir(parents=True)
-        return
-    if not directory.is_dir():
+    elif not directory.is_dir():
         raise InvalidInput(f"{directory} exists and is not a directory")
     entries = list(directory.iterdir())
-    foreign = [p.name for p in entries if not (is_dataset_file(p.name) or p.name == QUARANTINE_DIR
-                                               or p.name.startswith(TMP_PREFIX))]
+    foreign = [p.name for p in entries if not (is_dataset_file(p.name) or p.name in (
+        QUARANTINE_DIR, WORK_DIR) or p.name.startswith(TMP_PREFIX))]
     if foreign:
         raise InvalidInput(f"{directory} is not empty ({foreign[0]}, ...); packing needs an "
                            "empty or unfinished output directory")
+    run_file = directory / WORK_DIR / "run.json"
+    try:
+        if run_file.read_bytes() == run:
+            sweep_temp_files(directory)
+            return True
+    except FileNotFoundError:
+        pass
     for p in entries:
-        if p.is_dir():  # a spool directory
+        if p.is_dir():
             shutil.rmtree(p)
         else:
             p.unlink()
+    with atomic_write(run_file, "wb") as f:
+        f.write(run)
+    return False
 
 
-def source_entry(path: str) -> dict[str, Any]:
-    """The manifest's description of input file ``path`` (its ``records`` counted from 0)."""
-    return {"path": os.path.abspath(path), "bytes": os.path.getsize(path),
-            "xxh3": file_xxh3(path), "records": 0}
+class TaskSink:
+    """One task's packer, shard writer and quarantine, in the task's directory, fed documents in
+    order (document numbers from 0 within the task; ``join`` adds the task's first number)."""
 
-
-class PackOutput:
-    """Packer + shard writer + the counts that end up in the manifest, fed in document order
-    (from one thread at a time)."""
-
-    def __init__(self, out: Path, job: PackJob) -> None:
-        self.out = out
-        self.job = job
+    def __init__(self, directory: Path, job: PackJob) -> None:
+        shutil.rmtree(directory, ignore_errors=True)  # a retried task starts clean
+        directory.mkdir(parents=True)
+        self.directory = directory
         cfg = job.config
         self.packer = Packer(cfg.seq_len, cfg.strategy, pad_id=job.pad, dtype=job.dtype,
                              window=cfg.window)
-        self.writer = ShardWriter(out, seq_len=cfg.seq_len, dtype=job.dtype,
+        self.writer = ShardWriter(directory, seq_len=cfg.seq_len, dtype=job.dtype,
                                   sequences_per_shard=job.per_shard)
-        self.counts = dict.fromkeys(_COUNTS, 0)
-        # Lines pack cannot read go where ingest and dedup put theirs, so none is lost unseen.
-        self.quarantine = QuarantineWriter(out)
-        self.quarantine_reasons: Counter[str] = Counter()
-        self.sources: list[dict[str, Any]] = []
-        self.source_documents: dict[int, int] = {}
+        self.quarantine = QuarantineWriter(directory)
+        self.reasons: Counter[str] = Counter()
         self.split_documents = 0
-        self.engine: str | None = None
 
-    def add_quarantined(self, lines: Iterable[bytes]) -> None:
-        """Write quarantine entries (JSON lines, as ``QuarantineEntry.to_json``) in input order."""
+    def add_quarantined(self, lines: list[bytes]) -> None:
         for line in lines:
-            self.quarantine_reasons[orjson.loads(line)["reason"]] += 1
+            self.reasons[orjson.loads(line)["reason"]] += 1
             self.quarantine.write(line)
 
-    def abort(self) -> None:
-        """Drop the open temp files after an error (nothing half-written stays)."""
-        self.writer.abort()
-        self.quarantine.abort()
+    def add(self, flat: np.ndarray, offsets: np.ndarray, no_loss: np.ndarray, ids: np.ndarray,
+            id_lengths: np.ndarray) -> None:
+        """Pack documents ``flat[offsets[d]:offsets[d+1]]`` with their record ids."""
+        self.writer.add_encoded_documents(ids, id_lengths)
+        self._write(self.packer.add(flat, offsets, no_loss))
 
-    def add(self, flat: np.ndarray, offsets: np.ndarray, ids: list[str], source: int) -> None:
-        """Pack documents ``flat[offsets[d]:offsets[d+1]]`` (each ≥ 1 token) of input
-        ``source`` with their record ids."""
-        self.writer.add_documents(ids)
-        self._pack(flat, offsets, source)
-
-    def add_encoded(self, flat: np.ndarray, offsets: np.ndarray, id_bytes: Any,
-                    id_lengths: np.ndarray, source: int) -> None:
-        """``add`` with the record ids UTF-8 encoded and concatenated (``id_lengths`` bytes
-        each), as spooled by a worker."""
-        self.writer.add_encoded_documents(id_bytes, id_lengths)
-        self._pack(flat, offsets, source)
-
-    def _pack(self, flat: np.ndarray, offsets: np.ndarray, source: int) -> None:
-        self.source_documents[source] = self.source_documents.get(source, 0) + len(offsets) - 1
-        self._write(self.packer.add(flat, offsets))
-
-    def _write(self, blocks: Iterator[PackedBlock]) -> None:
+    def _write(self, blocks: Any) -> None:
         for b in blocks:
-            self.writer.write(b.tokens, b.seq_ptr, b.start, b.length, b.doc)
+            self.writer.write(b.tokens, b.seq_ptr, b.start, b.length, b.doc, b.loss)
             self.split_documents += b.split_documents
 
     def finish(self) -> dict[str, Any]:
-        """Flush the packer and write the manifest (last); return it."""
+        """Flush the packer, close every file; return what ``join`` needs of them."""
         self._write(self.packer.finish())
         self.quarantine.close()
-        first = 0
-        for i, source in enumerate(self.sources):  # documents are numbered in input order
-            count = self.source_documents.get(i, 0)
-            source["documents"] = [first, count]
-            first += count
-        return self.writer.finish({
-            **self.job.manifest_fields(self.engine),
-            "sources": self.sources,
-            "totals": {k: self.counts[k] for k in _COUNTS[:3]},
-            "quarantined_by_reason": dict(sorted(self.quarantine_reasons.items())),
-        }, split_documents=self.split_documents)
+        shards, documents = self.writer.close()
+        return {"shards": shards, "documents": documents,
+                "split_documents": self.split_documents,
+                "quarantine": [s["path"] for s in self.quarantine.shards],
+                "quarantine_reasons": dict(self.reasons)}
 
-    def summary(self, manifest: dict[str, Any], seconds: float) -> dict[str, Any]:
-        """What ``pack`` returns: the manifest's totals, packing efficiency and throughput."""
-        totals = manifest["totals"]
-        slots = totals["sequences"] * manifest["seq_len"]
-        input_bytes = self.counts["input_bytes"]
-        return {
-            "output": str(self.out),
-            "engine": self.engine,
-            "strategy": manifest["strategy"],
-            "seq_len": manifest["seq_len"],
-            "records": totals["records"],
-            "empty_records": totals["empty_records"],
-            "quarantined_records": totals["quarantined_records"],
-            "quarantined_by_reason": manifest.get("quarantined_by_reason", {}),
-            "documents": totals["documents"],
-            "tokens": totals["tokens"],
-            "sequences": totals["sequences"],
-            "padding_tokens": totals["padding_tokens"],
-            "packing_efficiency": totals["tokens"] / slots if slots else 0.0,
-            "split_documents": totals["split_documents"],
-            "shards": len(manifest["shards"]),
-            "input_bytes": input_bytes,
-            "seconds": seconds,
-            "mb_per_s": input_bytes / 1e6 / seconds if seconds else 0.0,
-            "tokens_per_s": totals["tokens"] / seconds if seconds else 0.0,
-        }
+    def abort(self) -> None:
+        """Drop the open temp files after an error."""
+        self.writer.abort()
+        self.quarantine.abort()
+
+
+def summary(out: Path, manifest: dict[str, Any], input_bytes: int, seconds: float,
+            extra: dict[str, Any]) -> dict[str, Any]:
+    """What ``pack`` returns: the manifest's totals, packing efficiency and throughput."""
+    totals = manifest["totals"]
+    slots = totals["sequences"] * manifest["seq_len"]
+    return {
+        "output": str(out),
+        "engine": manifest["tokenizer"].get("engine"),
+        "strategy": manifest["strategy"],
+        "seq_len": manifest["seq_len"],
+        "loss_on": manifest["loss_on"],
+        "records": totals["records"],
+        "empty_records": totals["empty_records"],
+        "quarantined_records": totals["quarantined_records"],
+        "quarantined_by_reason": manifest.get("quarantined_by_reason", {}),
+        "documents": totals["documents"],
+        "tokens": totals["tokens"],
+        "sequences": totals["sequences"],
+        "padding_tokens": totals["padding_tokens"],
+        "packing_efficiency": totals["tokens"] / slots if slots else 0.0,
+        "split_documents": totals["split_documents"],
+        "shards": len(manifest["shards"]),
+        "input_bytes": input_bytes,
+        "seconds": seconds,
+        "mb_per_s": input_bytes / 1e6 / seconds if seconds else 0.0,
+        "tokens_per_s": totals["tokens"] / seconds if seconds else 0.0,
+        **extra,
+    }

@@ -115,22 +115,59 @@ def frame_documents(ids: np.ndarray, offsets: np.ndarray, bos: int | None,
 @dataclass(frozen=True)
 class PackedBlock:
     """Finished sequences ready for ``ShardWriter.write``: ``tokens[S, seq_len]``,
-    ``seq_ptr`` uint64[S + 1], per piece ``start``/``length`` (uint32) and ``doc`` (uint64,
-    global document number). ``split_documents``: documents whose first piece is here and which
-    have more pieces."""
+    ``seq_ptr`` uint64[S + 1], per piece ``start``/``length`` (uint32), ``doc`` (uint64,
+    document number) and ``loss`` (uint32: leading tokens without loss, the part of its
+    document's no-loss prefix that falls in the piece). ``split_documents``: documents whose
+    first piece is here and which have more pieces."""
 
     tokens: np.ndarray
     seq_ptr: np.ndarray
     start: np.ndarray
     length: np.ndarray
     doc: np.ndarray
+    loss: np.ndarray
     split_documents: int
+
+
+@dataclass(frozen=True)
+class _Carry:
+    """Items a window hands to the next one: their tokens back to back, and per item its
+    length, document, first token's place in the document and the document's no-loss prefix."""
+
+    ids: np.ndarray
+    length: np.ndarray
+    doc: np.ndarray
+    base: np.ndarray
+    loss: np.ndarray
+
+    @classmethod
+    def empty(cls) -> _Carry:
+        none64 = np.zeros(0, dtype=np.int64)
+        return cls(np.zeros(0, np.uint32), np.zeros(0, np.uint64), np.zeros(0, np.uint64),
+                   none64, none64)
+
+    @classmethod
+    def of(cls, held: list[tuple[int, int, int]], flat: np.ndarray, item_src: np.ndarray,
+           item_doc: np.ndarray, item_base: np.ndarray, item_loss: np.ndarray) -> _Carry:
+        """The held segments ``(item, offset in it, tokens)`` of a window's items."""
+        if not held:
+            return cls.empty()
+        items, offsets, lengths = np.array(held, dtype=np.int64).T  # rows (item, offset, n)
+        # One gather of every held segment's tokens (index of each token in ``flat``).
+        firsts = item_src[items].astype(np.int64) + offsets
+        ends = np.cumsum(lengths)
+        index = np.repeat(firsts - (ends - lengths), lengths) + np.arange(int(ends[-1]))
+        return cls(flat[index], lengths.astype(np.uint64), item_doc[items],
+                   item_base[items] + offsets, item_loss[items])
 
 
 class Packer:
     """Streaming packer: ``add`` framed documents (numbered 0, 1, … in call order) and collect
     the finished blocks it yields; ``finish`` yields the rest. Output depends only on the
     document stream and the options, never on how documents were batched into ``add`` calls.
+
+    Each document may have a no-loss prefix (its BOS and prompt with ``--loss-on answer``):
+    every piece records how many of its leading tokens fall in that prefix.
     """
 
     def __init__(self, seq_len: int, strategy: Strategy = "bestfit", *, pad_id: int,
@@ -149,21 +186,26 @@ class Packer:
         self._next_doc = 0  # first document not yet packed
         self._ids: list[np.ndarray] = []
         self._lens: list[np.ndarray] = []
+        self._loss: list[np.ndarray] = []
         self._pending_docs = 0
         self._pending_tokens = 0
-        empty64 = np.zeros(0, dtype=np.uint64)
-        # concat: the incomplete last sequence's items, prepended to the next window.
-        self._carry = (np.zeros(0, dtype=np.uint32), empty64, empty64, np.zeros(0, dtype=bool))
+        # Items carried to the next window (concat: the incomplete last sequence; bestfit: the
+        # held-back sequences): see ``_Carry``.
+        self._carry = _Carry.empty()
 
-    def add(self, ids: np.ndarray, offsets: np.ndarray) -> Iterator[PackedBlock]:
-        """Queue documents ``ids[offsets[d]:offsets[d+1]]`` (each ≥ 1 token); yield blocks for
-        every window that is now complete."""
+    def add(self, ids: np.ndarray, offsets: np.ndarray,
+            no_loss: np.ndarray | None = None) -> Iterator[PackedBlock]:
+        """Queue documents ``ids[offsets[d]:offsets[d+1]]`` (each ≥ 1 token) with their no-loss
+        prefix lengths (``no_loss[d]`` tokens; None: 0); yield blocks for every window that is
+        now complete."""
         offsets = np.asarray(offsets, dtype=np.int64)
         lens = np.diff(offsets).astype(np.uint64)
         if lens.size and int(lens.min()) == 0:
             raise InvalidInput("a document has no tokens; drop empty documents before packing")
         self._ids.append(np.asarray(ids, dtype=np.uint32)[offsets[0]:offsets[-1]])
         self._lens.append(lens)
+        self._loss.append(np.zeros(len(lens), dtype=np.int64) if no_loss is None
+                          else np.asarray(no_loss, dtype=np.int64))
         self._pending_docs += len(lens)
         self._pending_tokens += int(lens.sum())
         self.documents += len(lens)
@@ -174,8 +216,9 @@ class Packer:
         """Pack everything still queued (the last sequence padded)."""
         while self._pending_docs:
             yield self._pack_window(flush=self._window_cut() == self._pending_docs)
-        if len(self._carry[1]):
-            yield self._pack_items(np.zeros(0, np.uint32), np.zeros(0, np.uint64), flush=True)
+        if len(self._carry.length):
+            yield self._pack_items([], np.zeros(0, np.uint64), np.zeros(0, np.int64),
+                                   flush=True)
 
     def _window_cut(self) -> int:
         """Documents in the next window: ``window``, fewer if their tokens pass
@@ -186,25 +229,46 @@ class Packer:
                                      side="right"))
         return max(1, min(self.window, within))
 
+    def _take_ids(self, n_tok: int) -> list[np.ndarray]:
+        """The first ``n_tok`` queued tokens, as views of the queued arrays (not copied here:
+        ``_pack_items`` joins them with the carry in one copy)."""
+        parts: list[np.ndarray] = []
+        while n_tok:
+            head = self._ids[0]
+            if len(head) <= n_tok:
+                parts.append(self._ids.pop(0))
+                n_tok -= len(head)
+            else:
+                parts.append(head[:n_tok])
+                self._ids[0] = head[n_tok:]
+                n_tok = 0
+        return parts
+
     def _pack_window(self, flush: bool) -> PackedBlock:
         k = self._window_cut()
         lens = self._lens[0]
-        ids = np.concatenate(self._ids) if len(self._ids) > 1 else self._ids[0]
+        loss = np.concatenate(self._loss) if len(self._loss) > 1 else self._loss[0]
         n_tok = int(lens[:k].sum())
-        window_ids, window_lens = ids[:n_tok], lens[:k]
-        self._ids, self._lens = [ids[n_tok:]], [lens[k:]]
+        window = (self._take_ids(n_tok), lens[:k], loss[:k])
+        self._lens, self._loss = [lens[k:]], [loss[k:]]
         self._pending_docs -= k
         self._pending_tokens -= n_tok
-        return self._pack_items(window_ids, window_lens, flush)
+        return self._pack_items(*window, flush)
 
-    def _pack_items(self, ids: np.ndarray, lens: np.ndarray, flush: bool) -> PackedBlock:
-        carry_ids, carry_len, carry_doc, carry_fresh = self._carry
+    def _pack_items(self, ids: list[np.ndarray], lens: np.ndarray, loss: np.ndarray,
+                    flush: bool) -> PackedBlock:
+        carry = self._carry
         n_new = len(lens)
-        flat = np.concatenate([carry_ids, ids]) if len(carry_ids) else ids
-        item_len = np.concatenate([carry_len, lens])
-        item_doc = np.concatenate([carry_doc, np.arange(self._next_doc, self._next_doc + n_new,
+        parts = [carry.ids, *ids] if len(carry.ids) else ids
+        flat = (parts[0] if len(parts) == 1 else np.concatenate(parts) if parts
+                else np.zeros(0, np.uint32))
+        item_len = np.concatenate([carry.length, lens])
+        item_doc = np.concatenate([carry.doc, np.arange(self._next_doc, self._next_doc + n_new,
                                                         dtype=np.uint64)])
-        fresh = np.concatenate([carry_fresh, np.ones(n_new, dtype=bool)])
+        # Where each item starts inside its document (a carried tail starts past 0), and the
+        # document's no-loss prefix.
+        item_base = np.concatenate([carry.base, np.zeros(n_new, dtype=np.int64)])
+        item_loss = np.concatenate([carry.loss, loss])
         self._next_doc += n_new
         item_src = np.zeros(len(item_len), dtype=np.uint64)
         np.cumsum(item_len[:-1], out=item_src[1:])
@@ -220,20 +284,13 @@ class Packer:
             seq_ptr, item, offset, start, length, held = self._hold_back(p)
         piece_src = item_src[item] + offset
         tokens = fill(flat, piece_src, length, seq_ptr, self.seq_len, self.pad_id, self.dtype)
-        # A document's first piece has offset 0 in a fresh item; it is split iff shorter.
-        first = fresh[item] & (offset == 0)
-        split = int(np.count_nonzero(first & (length < item_len[item])))
-        if held:
-            self._carry = (
-                np.concatenate([flat[int(item_src[i]) + o:int(item_src[i]) + o + n]
-                                for i, o, n in held]),
-                np.array([n for _, _, n in held], dtype=np.uint64),
-                item_doc[[i for i, _, _ in held]],
-                np.array([bool(fresh[i]) and o == 0 for i, o, _ in held], dtype=bool))
-        else:
-            self._carry = (np.zeros(0, np.uint32), np.zeros(0, np.uint64),
-                           np.zeros(0, np.uint64), np.zeros(0, dtype=bool))
-        return PackedBlock(tokens, seq_ptr, start, length, item_doc[item], split)
+        in_doc = item_base[item] + offset.astype(np.int64)  # piece's first token in its document
+        piece_loss = np.clip(item_loss[item] - in_doc, 0, length.astype(np.int64))
+        # A document's first piece starts at its token 0; it is split iff shorter than the item.
+        split = int(np.count_nonzero((in_doc == 0) & (length < item_len[item])))
+        self._carry = _Carry.of(held, flat, item_src, item_doc, item_base, item_loss)
+        return PackedBlock(tokens, seq_ptr, start, length, item_doc[item],
+                           piece_loss.astype(np.uint32), split)
 
     def _hold_back(self, p: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                                            np.ndarray, list[tuple[int, int, int]]]:

@@ -1,43 +1,63 @@
-"""``boostpack.pack``: read records → render → tokenize → pack → shards, streaming.
+"""``boostpack.pack``: inputs -> tasks (read, render, tokenize, pack, write their own shards) ->
+one dataset (``join``), resumable.
 
-Two drivers, with the same output byte for byte:
+1. The engine verdict (``engines``): which encoder, and whether documents may be cut; stored per
+   tokenizer file, so usually no second tokenizer is loaded at all.
+2. The plan (``tasks.plan_tasks``): tasks of about ``task_bytes`` of input, a function of the
+   inputs and the config alone.
+3. The tasks run on a ``runtime.executor.TaskRunner`` (``_runner``): one after another in this
+   process with every core given to the engine when the input takes the fast lane, else on
+   local worker processes, or on the ``backend`` given; each task writes its files under
+   ``OUT/.work``, a finished task leaves a marker, and a rerun after a kill skips it.
+4. ``join`` renumbers and gathers the tasks' files and writes ``manifest.json`` last.
 
-- ``threads`` (``workers`` ≤ 1, or a single input file): one process; the calling thread reads,
-  a thread encodes, a thread packs and writes.
-- ``processes`` (``workers`` = N > 1 with several input files, or ``backend="ray"``): N
-  worker processes (or Ray tasks) tokenize whole files into spools; the main process packs
-  them in input order.
-
-Memory is bounded by the batch size, the packing window and one shard's index. The output
-depends only on the inputs and the ``PackConfig``, never on ``workers`` or timing: documents are
-numbered in input order and the packer's windows are a function of the document stream.
+The output depends only on the inputs and the ``PackConfig``, never on ``workers``, the backend
+or timing.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import shutil
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from boostpack._version import __version__
 from boostpack.errors import InvalidInput
-from boostpack.ingestion.readers import Batch, ReadOptions, expand_inputs, read_batches
+from boostpack.format.manifest import FORMAT_VERSION
+from boostpack.ingestion.readers import ReadOptions, expand_inputs
+from boostpack.packing import engines
 from boostpack.packing.config import (
+    DEFAULT_MAX_RECORD_BYTES,
     DEFAULT_SEQ_LEN,
     DEFAULT_SHARD_SIZE,
+    DEFAULT_TASK_BYTES,
     DEFAULT_WINDOW,
     Engine,
     PackConfig,
     Strategy,
 )
-from boostpack.packing.documents import BATCH_LINES
+from boostpack.packing.fastlane import FastLane
 from boostpack.packing.job import PackJob
-from boostpack.packing.output import source_entry
-from boostpack.packing.processes import pack_processes
-from boostpack.packing.threads import pack_threads
+from boostpack.packing.join import join
+from boostpack.packing.output import WORK_DIR, markers_dir, prepare_output, summary
+from boostpack.packing.reading import InputPiece, ReadSetup, first_format, read_documents
+from boostpack.packing.tasks import PackTask, plan_tasks, run_task
 from boostpack.packing.tokenization import set_threads
-from boostpack.runtime.executor import check_backend, resolve_workers
+from boostpack.runtime.backends import Backend, InProcess, LocalProcesses
+from boostpack.runtime.console import Progress, log
+from boostpack.runtime.executor import TaskRunner, check_backend, open_runner, resolve_workers
+
+# The engine check compares on the input's first documents, up to 512 of them and 64 KB of
+# text (~16k Llama-3 tokens): tokenizers runs at ~1-3 MB/s here.
+_SAMPLE_DOCS = 512
+_SAMPLE_BYTES = 1 << 16
 
 
 def pack(
@@ -55,13 +75,16 @@ def pack(
     shard_size: str | int = DEFAULT_SHARD_SIZE,
     tokenizer_engine: Engine = "auto",
     window: int = DEFAULT_WINDOW,
+    loss_on: str = "all",
+    max_record_bytes: str | int = DEFAULT_MAX_RECORD_BYTES,
+    task_bytes: str | int = DEFAULT_TASK_BYTES,
     fmt: str = "auto",
     mapping: Mapping[str, str] | None = None,
     strict: bool = False,
     requests: Sequence[str | os.PathLike[str]] = (),
     progress: bool | None = None,
     config: PackConfig | None = None,
-    backend: str = "local",
+    backend: str | Backend = "local",
     ray_address: str | None = None,
 ) -> dict[str, Any]:
     """Tokenize and pack ``inputs`` (files or directories of JSONL / JSONL.zst / Parquet) into a
@@ -71,16 +94,20 @@ def pack(
     keywords (not both). ``seq_len`` tokens per sequence; ``strategy`` ``bestfit|concat|pad``;
     ``template`` ``qa|qa+reasoning|text|chat``; BOS/EOS from the tokenizer unless switched off;
     ``pad_id`` defaults to the tokenizer's pad token, else EOS, else 0. ``shard_size`` bounds
-    each token file (``1G``); ``window``: documents per best-fit window;
-    ``fmt``/``mapping``/``strict``/``requests`` control reading (``ReadOptions``).
-    ``workers``: cores to use; with several input files, N > 1 worker processes each tokenize
-    whole files, otherwise one process with N tokenizer threads (default:
-    ``$BOOSTPACK_WORKERS``, else all cores). ``progress``: None shows progress on stderr
-    unless it is turned off process-wide (``--quiet``). ``backend``: ``local``, or ``ray`` to
-    tokenize on a Ray cluster (``ray_address``, else ``$RAY_ADDRESS``, else a Ray started for
-    the run), one task per input file, packed here: the same bytes as a local run.
+    each token file (``1G``); ``window``: documents per best-fit window; ``loss_on``
+    ``all|answer``; ``max_record_bytes``: longer lines are quarantined as ``too_large``;
+    ``task_bytes``: input per task; ``fmt``/``mapping``/``strict``/``requests`` control reading
+    (``ReadOptions``). ``workers``: cores to use (default: ``$BOOSTPACK_WORKERS``, else all).
+    ``backend``: ``local``; ``ray``, the tasks as Ray tasks on the cluster at ``ray_address``
+    (else ``$RAY_ADDRESS``, else a Ray started for the run; inputs, tokenizer and
+    ``output_dir`` on storage every node sees); or a ``runtime.backends.Backend``. The output
+    is byte-identical whichever runs it.
+    ``progress``: None draws a progress line only when stderr is a terminal. Rerunning into
+    the output of an interrupted run with the same inputs and options resumes it.
     """
-    check_backend(backend, ray_address)
+    started = time.monotonic()
+    if isinstance(backend, str):
+        check_backend(backend, ray_address)
     files = expand_inputs(inputs)
     if not files:
         raise InvalidInput("no input files")
@@ -88,57 +115,102 @@ def pack(
     job = PackJob.resolve(_config(config, tokenizer, reading, seq_len=seq_len,
                                   strategy=strategy, template=template, add_bos=add_bos,
                                   add_eos=add_eos, pad_id=pad_id, shard_size=shard_size,
-                                  tokenizer_engine=tokenizer_engine, window=window))
+                                  tokenizer_engine=tokenizer_engine, window=window,
+                                  loss_on=loss_on, max_record_bytes=max_record_bytes,
+                                  task_bytes=task_bytes))
+    out = _output_outside(Path(output_dir), files)
+    plan = plan_tasks(files, job.config)
+    verdict = engines.decide(job.tokenizer, job.config.tokenizer_engine,
+                             _Sample(plan[0][0], job))
+    if verdict.warning:
+        log(f"boostpack pack: warning: {verdict.warning}")
+    prepare_output(out, _fingerprint(job, files, verdict))
+    runner, threads = _runner(workers, backend, ray_address, len(plan),
+                              _fast_lane_input(plan[0][0], job))
+    runner.check_shared([*files, str(job.tokenizer), *map(str, job.config.read.requests)], out)
+    tasks = [PackTask(i, pieces, job, verdict.engine, verdict.exact_cuts, str(out), threads)
+             for i, pieces in enumerate(plan)]
+    results = []
+    with runner, Progress("pack", total=len(tasks), unit="tasks", enabled=progress) as bar:
+        for result in runner.run(run_task, tasks, markers_dir(out)):
+            results.append(result)
+            bar.update(1, sum(p["bytes_read"] for p in result["pieces"]))
+    manifest = join(out, job, tasks, results, files, verdict.engine)
+    shutil.rmtree(out / WORK_DIR, ignore_errors=True)
+    input_bytes = sum(p["bytes_read"] for r in results for p in r["pieces"])
+    return summary(out, manifest, input_bytes, time.monotonic() - started,
+                   {"tasks": len(tasks), "workers": runner.workers, "execution": runner.usage()})
+
+
+def _output_outside(out: Path, files: list[str]) -> Path:
+    """``out``, refused when an input lies inside it (a rerun would read its own output)."""
+    for p in files:
+        if out.resolve() in Path(p).resolve().parents:
+            raise InvalidInput(f"{p}: input is inside the output directory {out}")
+    return out
+
+
+class _Sample:
+    """The first documents of the input, read only if the engine check needs them (a stored
+    verdict does not)."""
+
+    def __init__(self, piece: InputPiece, job: PackJob) -> None:
+        self.piece, self.job = piece, job
+
+    def __call__(self) -> list[str]:
+        setup = ReadSetup(self.job.config, self.job.parts_renderer(), exact_cuts=False)
+        batch = next(iter(read_documents(self.piece, setup)))
+        data, bounds = batch.text.tobytes(), batch.seg_offsets[batch.doc_segs].tolist()
+        texts: list[str] = []
+        size = 0
+        for a, b in itertools.islice(itertools.pairwise(bounds), _SAMPLE_DOCS):
+            if texts and size + b - a > _SAMPLE_BYTES:
+                break
+            texts.append(data[a:b].decode("utf-8", "surrogatepass"))
+            size += b - a
+        return texts
+
+
+def _fast_lane_input(piece: InputPiece, job: PackJob) -> bool:
+    """Whether the input looks like it will go through the fast lane: the config allows it and
+    the first file's first records are flat QA or text. Only where tasks run depends on it."""
+    if FastLane.for_config(job.config) is None or piece.path.lower().endswith(".parquet"):
+        return False
+    if piece.fmt != "auto":
+        return True
+    fmt, _ = first_format(piece.path, job.config.read, int(job.config.max_record_bytes),
+                          limit=1 << 20)
+    return fmt in ("qa", "text", None)
+
+
+def _runner(workers: int | None, backend: str | Backend, ray_address: str | None,
+            n_tasks: int, fast_lane: bool) -> tuple[TaskRunner, int]:
+    """The runner and the cores each task's engine may use. On a cluster (``backend="ray"``)
+    every task is a cluster task with one engine thread, as many at once as the cluster has
+    CPUs. Locally, tasks whose lines take the fast lane leave little to the Python thread, so
+    they run in this process, one after another, with every core given to the engine (a worker
+    process would cost ~1 s of CPU to start and load the tokenizer, more than a 60 MB task
+    takes here); otherwise (Python parses every line) as many tasks as cores run at once, on
+    worker processes."""
+    if not isinstance(backend, str):
+        return TaskRunner(backend=backend), 1
     if backend != "local":
-        return pack_processes(files, Path(output_dir), job, workers, progress, backend=backend,
-                              ray_address=ray_address)
-    workers = resolve_workers(workers)
-    if workers > 1 and len(files) > 1:
-        return pack_processes(files, Path(output_dir), job, workers, progress)
-    set_threads(workers)
-    sources: list[dict[str, Any]] = []
-
-    def batches() -> Iterator[tuple[int, Batch]]:
-        for index, path in enumerate(files):
-            sources.append(source_entry(path))
-            # Decompression on its own thread: the main thread's reading is this mode's
-            # bottleneck, and the encoder leaves a core idle most of the time.
-            for batch in read_batches(path, job.config.read, BATCH_LINES, read_ahead=True):
-                yield index, batch
-
-    return pack_threads(batches(), Path(output_dir), job, sources, progress)
+        return open_runner(backend, workers, ray_address=ray_address, label="pack"), 1
+    cores = resolve_workers(workers)
+    at_once = 1 if fast_lane else min(cores, n_tasks)
+    chosen: Backend = InProcess() if at_once <= 1 else LocalProcesses(at_once)
+    threads = max(1, cores // max(1, at_once))
+    set_threads(threads)
+    return TaskRunner(backend=chosen), threads
 
 
-def pack_batches(
-    batches: Iterable[tuple[int, Batch]],
-    output_dir: str | os.PathLike[str],
-    *,
-    sources: list[dict[str, Any]],
-    tokenizer: str | os.PathLike[str] | None = None,
-    seq_len: int = DEFAULT_SEQ_LEN,
-    strategy: Strategy = "bestfit",
-    template: str = "qa",
-    add_bos: bool = True,
-    add_eos: bool = True,
-    pad_id: int | None = None,
-    shard_size: str | int = DEFAULT_SHARD_SIZE,
-    tokenizer_engine: Engine = "auto",
-    window: int = DEFAULT_WINDOW,
-    progress: bool | None = None,
-    config: PackConfig | None = None,
-) -> dict[str, Any]:
-    """The pipeline after reading: ``(source number, Batch)`` pairs in input order → dataset.
-
-    For callers already holding record batches (a benchmark, another stage). ``sources[i]``
-    describes input ``i`` (``output.source_entry``: path, bytes, xxh3) and must exist by the
-    time its first batch arrives; its ``records`` and ``documents`` are filled in. Options as
-    for ``pack`` (a config's ``read`` options are unused: the batches are read already).
-    """
-    job = PackJob.resolve(_config(config, tokenizer, None, seq_len=seq_len, strategy=strategy,
-                                  template=template, add_bos=add_bos, add_eos=add_eos,
-                                  pad_id=pad_id, shard_size=shard_size,
-                                  tokenizer_engine=tokenizer_engine, window=window))
-    return pack_threads(batches, Path(output_dir), job, sources, progress)
+def _fingerprint(job: PackJob, files: list[str], verdict: engines.Verdict) -> bytes:
+    """What a resumed run must share with the interrupted one."""
+    stamps = [[os.path.abspath(p), os.path.getsize(p), os.stat(p).st_mtime_ns] for p in files]
+    return orjson.dumps({"config": repr(job.config), "tokenizer": job.info.sha256,
+                         "inputs": stamps, "engine": verdict.engine,
+                         "exact_cuts": verdict.exact_cuts, "format_version": FORMAT_VERSION,
+                         "boostpack": __version__}, option=orjson.OPT_SORT_KEYS)
 
 
 def _config(config: PackConfig | None, tokenizer: str | os.PathLike[str] | None,

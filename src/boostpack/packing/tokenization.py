@@ -3,8 +3,7 @@
 Hugging Face ``tokenizers`` defines the correct ids. ``gigatoken`` loads the same
 ``tokenizer.json`` and is the fast engine (DESIGN §5: identical ids on 40k English and Chinese
 documents at 33× / 2.7× the speed); ``engine="auto"`` uses it when its ids agree with
-``tokenizers`` on a sample of the actual input, else falls back with a warning
-(``load_encoders`` then ``choose_encoder``).
+``tokenizers`` (``packing.engines`` decides, once per tokenizer file).
 
 Both engines encode *without* the tokenizer's post-processor specials (BOS/EOS are added by
 ``boostpack.packing.packer.frame_documents`` as configured), and both split special-token strings that
@@ -13,6 +12,8 @@ occur in the text into their ids, exactly as ``tokenizers.Tokenizer.encode`` doe
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -27,7 +28,8 @@ import numpy as np
 import orjson
 
 from boostpack.errors import InvalidInput
-from boostpack.packing.config import ENGINES, Engine, check_choice
+from boostpack.packing.config import check_choice
+from boostpack.runtime.atomic import atomic_write
 
 # Well-known special-token spellings, used only when neither tokenizer_config.json nor the
 # post-processor names BOS/EOS (Llama-3's tokenizer.json has a ByteLevel post-processor).
@@ -42,7 +44,8 @@ class TokenizerInfo:
 
     ``vocab_size`` is one more than the largest id (added tokens included); ``pad_id`` is the
     config's pad token when it has one (None otherwise); ``chat_template`` comes from
-    ``tokenizer_config.json`` beside the file.
+    ``tokenizer_config.json`` beside the file. ``added_tokens``: (content, whether it strips
+    whitespace beside it) per added token.
     """
 
     path: Path
@@ -54,6 +57,7 @@ class TokenizerInfo:
     bos_token: str | None
     eos_token: str | None
     chat_template: str | None
+    added_tokens: tuple[tuple[str, bool], ...] = ()
 
     def manifest_entry(self) -> dict[str, Any]:
         return {"path": str(self.path), "sha256": self.sha256, "vocab_size": self.vocab_size,
@@ -108,9 +112,20 @@ def _template_specials(post: dict[str, Any] | None) -> tuple[str | None, str | N
     return bos, eos
 
 
+def cache_dir() -> Path:
+    """Where pack keeps what it worked out about a tokenizer file: ``$BOOSTPACK_CACHE_DIR``,
+    else ``$XDG_CACHE_HOME/boostpack``, else ``~/.cache/boostpack``."""
+    explicit = os.environ.get("BOOSTPACK_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "boostpack"
+
+
 def load_tokenizer_info(spec: str | os.PathLike[str]) -> TokenizerInfo:
     """Read a ``tokenizer.json`` (and ``tokenizer_config.json`` beside it, if present).
-    Cached on the files' sizes and mtimes: parsing a 9 MB Llama-3 file takes ~0.3 s."""
+    Cached on the files' sizes and mtimes, in this process and on disk (``cache_dir``):
+    parsing a 9 MB Llama-3 file and hashing it takes ~0.2 s of every run."""
     path = resolve_tokenizer_path(spec)
     config = path.with_name("tokenizer_config.json")
     stamps = tuple((p.stat().st_size, p.stat().st_mtime_ns) if p.is_file() else None
@@ -119,14 +134,31 @@ def load_tokenizer_info(spec: str | os.PathLike[str]) -> TokenizerInfo:
 
 
 @functools.lru_cache(maxsize=8)
-def _load_tokenizer_info(path: Path, _stamps: tuple[Any, ...]) -> TokenizerInfo:
+def _load_tokenizer_info(path: Path, stamps: tuple[Any, ...]) -> TokenizerInfo:
+    key = hashlib.sha256(orjson.dumps([str(path), stamps])).hexdigest()[:32]
+    stored = cache_dir() / "tokenizers" / f"{key}.json"
+    try:
+        fields = orjson.loads(stored.read_bytes())
+        fields["added_tokens"] = tuple(tuple(t) for t in fields["added_tokens"])
+        return TokenizerInfo(path=path, **fields)
+    except (OSError, ValueError, TypeError):
+        pass
+    info = _read_tokenizer_info(path)
+    with contextlib.suppress(OSError), atomic_write(stored, "wb") as f:
+        f.write(orjson.dumps({k: v for k, v in dataclasses.asdict(info).items()
+                              if k != "path"}))
+    return info
+
+
+def _read_tokenizer_info(path: Path) -> TokenizerInfo:
     data = path.read_bytes()
     try:
         tj = orjson.loads(data)
         model_vocab = tj["model"]["vocab"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"tokenizer {path}: not a tokenizer.json ({exc})") from None
-    added = {t["content"]: int(t["id"]) for t in tj.get("added_tokens") or []}
+    added_list = tj.get("added_tokens") or []
+    added = {t["content"]: int(t["id"]) for t in added_list}
     if isinstance(model_vocab, dict):  # BPE / WordPiece: token -> id
         ids = model_vocab
     else:  # Unigram: [[piece, score], ...], the id is the position
@@ -164,15 +196,34 @@ def _load_tokenizer_info(path: Path, _stamps: tuple[Any, ...]) -> TokenizerInfo:
         bos_token=bos,
         eos_token=eos,
         chat_template=template if isinstance(template, str) else None,
+        added_tokens=tuple((str(t["content"]), bool(t.get("lstrip") or t.get("rstrip")))
+                           for t in added_list),
     )
 
 
+# Texts to encode: a list of strings, or (UTF-8 bytes ``uint8[B]``, ``int64[n + 1]`` offsets),
+# text ``i`` being bytes ``offsets[i]:offsets[i+1]``: how the pack pipeline holds them, with no
+# Python object per text.
+Texts = list[str] | tuple[np.ndarray, np.ndarray]
+
+
 class Encoder(Protocol):
-    """Encodes a batch of texts to flat ``uint32[T]`` ids and ``int64[n + 1]`` offsets."""
+    """Encodes a batch of texts to flat ``uint32[T]`` ids and ``int64[n + 1]`` offsets.
+    ``parallel``: on the engine's thread pool (every core of ``RAYON_NUM_THREADS``), else on the
+    calling thread; the ids are the same."""
 
     name: str
 
-    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]: ...
+    def encode(self, texts: Texts, parallel: bool = True) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def _as_strings(texts: Texts) -> list[str]:
+    if isinstance(texts, list):
+        return texts
+    data, offsets = texts
+    raw = data.tobytes()
+    bounds = offsets.tolist()
+    return [raw[a:b].decode("utf-8") for a, b in itertools.pairwise(bounds)]
 
 
 class HFEncoder:
@@ -185,8 +236,9 @@ class HFEncoder:
 
         self._tok = Tokenizer.from_file(str(path))
 
-    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        encodings = self._tok.encode_batch_fast(texts, add_special_tokens=False)
+    def encode(self, texts: Texts, parallel: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        # tokenizers' pool follows TOKENIZERS_PARALLELISM; one call is a batch either way.
+        encodings = self._tok.encode_batch_fast(_as_strings(texts), add_special_tokens=False)
         id_lists = [e.ids for e in encodings]
         offsets = np.zeros(len(id_lists) + 1, dtype=np.int64)
         np.cumsum([len(x) for x in id_lists], out=offsets[1:])
@@ -197,7 +249,8 @@ class HFEncoder:
 
 class GigaEncoder:
     """``gigatoken``: one flat id buffer plus offsets straight from Rust (no per-document
-    Python objects); encodes on its rayon thread pool with the GIL released."""
+    Python objects); encodes on its rayon thread pool with the GIL released. A text buffer is
+    handed over as an awkward string array that views it (no copy, no ``str`` per text)."""
 
     name = "giga"
 
@@ -206,10 +259,17 @@ class GigaEncoder:
 
         self._tok = gigatoken.Tokenizer(str(path))
 
-    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, texts: Texts, parallel: bool = True) -> tuple[np.ndarray, np.ndarray]:
         import awkward as ak
 
-        layout = ak.to_layout(self._tok.encode_batch(texts))
+        if not isinstance(texts, list):
+            data, offsets = texts
+            chars = ak.contents.NumpyArray(np.asarray(data, dtype=np.uint8),
+                                           parameters={"__array__": "char"})
+            texts = ak.Array(ak.contents.ListOffsetArray(
+                ak.index.Index64(np.asarray(offsets, dtype=np.int64)), chars,
+                parameters={"__array__": "string"}))
+        layout = ak.to_layout(self._tok.encode_batch(texts, parallel=parallel))
         if isinstance(layout, ak.contents.ListOffsetArray) and isinstance(
                 layout.content, ak.contents.NumpyArray):
             offsets = np.asarray(layout.offsets.data, dtype=np.int64)
@@ -229,58 +289,31 @@ def same_ids(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray])
 
 
 def set_threads(workers: int | None) -> None:
-    """Size both engines' Rust thread pools. Takes effect only before the first encode in this
-    process (rayon builds its global pool once); the output never depends on it."""
+    """Size both engines' Rust thread pools. Takes effect only before the first parallel encode
+    in this process (rayon builds its global pool once); the output never depends on it."""
     if workers:
         os.environ.setdefault("RAYON_NUM_THREADS", str(workers))
         os.environ.setdefault("RAYON_RS_NUM_CPUS", str(workers))
 
 
-def load_encoders(path: str | os.PathLike[str], engine: Engine
-                  ) -> tuple[list[Encoder], str | None]:
-    """Cached ``_load_encoders``: a 128k-vocabulary tokenizer takes seconds to load, and Python
-    API users call ``pack`` repeatedly. The key includes the file's size and mtime."""
+def load_encoder(path: str | os.PathLike[str], name: str) -> Encoder:
+    """The ``giga`` or ``hf`` encoder of a ``tokenizer.json``, cached per process: a
+    128k-vocabulary tokenizer takes ~0.5-0.9 s to load, and a worker process packs many tasks
+    (as Python API users call ``pack`` repeatedly). The key includes the file's size and mtime.
+    InvalidInput when gigatoken is missing or cannot load the file."""
+    check_choice("tokenizer engine", name, ("giga", "hf"))
     st = os.stat(path)
-    return _load_encoders(os.fspath(path), engine, st.st_size, st.st_mtime_ns)
+    return _load_encoder(os.fspath(path), name, st.st_size, st.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_encoders(path: str, engine: Engine, _size: int, _mtime_ns: int
-                   ) -> tuple[list[Encoder], str | None]:
-    """The candidate encoders for ``engine`` (fastest first) and a warning (or None).
-
-    ``hf``/``giga`` force one engine. ``auto`` loads gigatoken and ``tokenizers`` both, for
-    ``choose_encoder`` to compare on the input; when gigatoken is missing or cannot load the
-    file, only ``tokenizers``, with a warning. Loading takes seconds for a 128k vocabulary and
-    releases the GIL, so callers may run it on a thread while they start reading input.
-    """
-    check_choice("tokenizer engine", engine, ENGINES)
-    if engine == "hf":
-        return [HFEncoder(path)], None
+def _load_encoder(path: str, name: str, _size: int, _mtime_ns: int) -> Encoder:
+    if name == "hf":
+        return HFEncoder(path)
     try:
-        giga = GigaEncoder(path)
+        return GigaEncoder(path)
     except ImportError:
-        if engine == "giga":
-            raise InvalidInput("--tokenizer-engine giga: gigatoken is not installed") from None
-        return [HFEncoder(path)], "gigatoken is not installed; tokenizing with tokenizers"
-    except Exception as exc:  # any load failure means: fall back to the reference
-        if engine == "giga":
-            raise InvalidInput(f"gigatoken cannot load {path}: {exc}") from None
-        return [HFEncoder(path)], f"gigatoken cannot load this tokenizer ({exc}); using tokenizers"
-    if engine == "giga":
-        return [giga], None
-    return [giga, HFEncoder(path)], None
-
-
-def choose_encoder(encoders: list[Encoder], sample: list[str]) -> tuple[Encoder, str | None]:
-    """The first of ``encoders`` whose ids equal the reference's (the last one) on ``sample``
-    (texts from the start of the input), and a warning when that is not the first."""
-    reference = encoders[-1]
-    if len(encoders) == 1 or not sample:
-        return encoders[0], None
-    expected = reference.encode(sample)
-    for candidate in encoders[:-1]:
-        if same_ids(candidate.encode(sample), expected):
-            return candidate, None
-    return reference, (f"{encoders[0].name}'s ids differ from {reference.name}'s on a sample of "
-                       f"{len(sample)} input documents; tokenizing with {reference.name} (slower)")
+        raise InvalidInput("gigatoken is not installed (pip install gigatoken, or "
+                           "--tokenizer-engine hf)") from None
+    except Exception as exc:  # any load failure: the caller may fall back to the reference
+        raise InvalidInput(f"gigatoken cannot load {path}: {exc}") from None

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from boostpack.errors import InvalidInput
+from boostpack.packing import engines
 from boostpack.packing.render import renderer
-from boostpack.packing.tokenization import choose_encoder, load_encoders, load_tokenizer_info
+from boostpack.packing.tokenization import load_encoder, load_tokenizer_info
 
 BATCH = 2048
 TEMPLATES = ("qa", "qa+reasoning", "text")
@@ -34,14 +35,15 @@ class TokenCounter:
         self.template = template
         self._render = renderer(template)
         self._special = int(info.bos_id is not None) + int(info.eos_id is not None)
-        self._encoders, self.warning = load_encoders(info.path, "auto")
+        self.warning: str | None = None
         self._encoder: Any = None
 
     def lengths(self, texts: list[str]) -> np.ndarray:
         """int64[len(texts)]: tokens of each rendered text, BOS/EOS included, 0 if empty."""
-        if self._encoder is None:
-            self._encoder, warning = choose_encoder(self._encoders, texts[:64])
-            self.warning = self.warning or warning
+        if self._encoder is None:  # the engine pack would pick (stored per tokenizer file)
+            verdict = engines.decide(self.path, "auto", lambda: texts[:64])
+            self._encoder = load_encoder(self.path, verdict.engine)
+            self.warning = verdict.warning
         _, offsets = self._encoder.encode(texts)
         counts = np.diff(offsets).astype(np.int64) + self._special
         counts[[not t for t in texts]] = 0
