@@ -28,6 +28,9 @@ from boostpack.runtime.atomic import atomic_write
 
 FORMAT_NAME = "boostpack.packed"
 FORMAT_VERSION = 1
+# Version 2 adds ``piece_loss`` to the index and ``loss_on`` to the manifest; version 1 datasets
+# still read (their pieces carry loss on every token).
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 DOC_OFFSETS = "documents.offsets"
 DOC_IDS = "documents.ids"
@@ -39,8 +42,12 @@ MAX_SEQ_LEN = 2**31 - 1
 # Token dtype of the manifest's ``dtype`` name (numpy spelling, little-endian); uint16 when the
 # tokenizer's every id fits.
 TOKEN_DTYPES = {"uint16": "<u2", "uint32": "<u4"}
-INDEX_MAGIC = b"BPINDEX1"
+INDEX_MAGICS = {1: b"BPINDEX1", 2: b"BPINDEX2"}  # by format_version
+INDEX_MAGIC = INDEX_MAGICS[FORMAT_VERSION]
 INDEX_HEADER = struct.Struct("<8sQQQ")  # magic, num_sequences, num_pieces, reserved
+# Bytes per piece in the index: piece_start, piece_length (uint32), piece_doc (uint64), and
+# from version 2 piece_loss (uint32).
+_PIECE_BYTES = {1: 16, 2: 20}
 _HASH_CHUNK = 1 << 24  # 16 MiB reads keep verify streaming over multi-GB shards
 
 
@@ -73,9 +80,9 @@ def is_dataset_file(name: str) -> bool:
     return bool(_SHARD_FILE.match(name)) or name in (DOC_OFFSETS, DOC_IDS)
 
 
-def index_nbytes(num_sequences: int, num_pieces: int) -> int:
-    """Size in bytes of a shard's ``.index`` file."""
-    return INDEX_HEADER.size + 8 * (num_sequences + 1) + 16 * num_pieces
+def index_nbytes(num_sequences: int, num_pieces: int, version: int = FORMAT_VERSION) -> int:
+    """Size in bytes of a shard's ``.index`` file in format ``version``."""
+    return INDEX_HEADER.size + 8 * (num_sequences + 1) + _PIECE_BYTES[version] * num_pieces
 
 
 def file_xxh3(path: str | os.PathLike[str]) -> str:
@@ -140,7 +147,7 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CorruptData(f"{file}: not valid JSON: {exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise CorruptData(f"{file}: not a {FORMAT_NAME} manifest")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_VERSIONS:
         raise CorruptData(f"{file}: unsupported format_version {manifest.get('format_version')}")
     for key in ("seq_len", "dtype", "shards", "documents", "totals"):
         if key not in manifest:
