@@ -8,6 +8,7 @@ checks the row's pieces before writing anything. Bad arguments raise InvalidInpu
 IndexError, a corrupt document index CorruptData; nothing reads out of bounds.
 """
 
+cimport cython
 from libc.stdlib cimport free, malloc
 
 from boostpack._csrc cimport (BP_IGNORE_INDEX, bp_batch_fill, bp_packed_row, bp_sample_fill,
@@ -132,8 +133,10 @@ cdef class ShardSamples:
         return self._tokens[j]
 
 
+@cython.auto_pickle(False)  # PackedDataset pickles as its path (its __reduce__)
 cdef class Samples:
-    """A dataset's samples by global sequence number, over shards opened on first use.
+    """A dataset's samples by global sequence number, over shards opened on first use: the
+    compiled base of ``PackedDataset``, so ``ds[i]`` is one C call.
 
     counts: sequences per shard; open_shard(k) returns shard ``k``'s ShardSamples (called once
     per shard); with_labels: build ``labels``; seq_len: every shard's row length.
@@ -149,6 +152,9 @@ cdef class Samples:
     cdef object _pool
     cdef int32_t[::1] _pool_view
     cdef Py_ssize_t _pool_used
+
+    def __cinit__(self, *args, **kwargs):
+        self._shards = []  # made without __init__ (Samples.__new__): no rows, nothing to read
 
     def __init__(self, counts, open_shard, bint with_labels=True, *, seq_len):
         c = [int(x) for x in counts]
@@ -230,8 +236,15 @@ cdef class Samples:
             self._pool_used = 0
         return self._pool
 
-    def sample(self, index):
+    def __getitem__(self, index):
         """The sample dict of sequence ``index`` (layout: boostpack.loading.dataset)."""
+        return self._sample(index)
+
+    def sample(self, index):
+        """``self[index]``."""
+        return self._sample(index)
+
+    cdef dict _sample(self, index):
         cdef Py_ssize_t i = self._normalize(index)
         cdef Py_ssize_t k = self._shard_of(i)
         cdef Py_ssize_t j = i - self._offsets[k]
@@ -255,7 +268,9 @@ cdef class Samples:
         with nogil:
             status = bp_sample_fill(&row, self.seq_len, out if nlab else NULL, out + nlab,
                                     out + nlab + L, &n_cu)
-        check_status(status, f"{shard.source}: document index row {j}", CorruptData, _ROW_RULES)
+        if status != BP_OK:  # the message is only formatted for an error
+            check_status(status, f"{shard.source}: document index row {j}", CorruptData,
+                         _ROW_RULES)
         sample = {
             "input_ids": shard._tokens[j],
             "position_ids": pool[base + nlab:base + nlab + L],

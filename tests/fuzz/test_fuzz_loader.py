@@ -200,3 +200,13 @@ def test_pointers_past_two_to_the_63_are_refused() -> None:
     for j in (0, 1):
         with pytest.raises(CorruptData, match=f"row {j}: pointers"):
             samples.sample(j)
+
+
+def test_objects_made_without_init_have_nothing_to_read() -> None:
+    samples, shard = Samples.__new__(Samples), ShardSamples.__new__(ShardSamples)
+    for call in (lambda: samples[0], lambda: samples.shard(0), lambda: samples.batch([0]),
+                 lambda: gather([samples], None, [0]), lambda: shard.tokens(0)):
+        with pytest.raises(IndexError):
+            call()
+    with pytest.raises(TypeError):
+        gather([object()], None, [0])  # type: ignore[list-item]

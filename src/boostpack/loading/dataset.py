@@ -72,8 +72,11 @@ class Batch(dict):  # type: ignore[type-arg]
         raise KeyError(key)
 
 
-class PackedDataset:
+class PackedDataset(Samples):
     """Map-style dataset over a ``boostpack pack`` output directory.
+
+    ``ds[i]``, ``len(ds)`` and the batch gather are the compiled base class's
+    (``_loader.Samples``): one C call per sample, no Python frame.
 
     Args:
         path: the directory holding ``manifest.json``.
@@ -92,15 +95,13 @@ class PackedDataset:
         self, path: str | os.PathLike[str], *, labels: bool = True, verify: bool = False
     ) -> None:
         self.path = Path(path)
-        self.with_labels = labels
         if verify:
             verify_shards(self.path)
         self._reader = ShardReader(self.path)
         self._reader.check_files()
-        self.seq_len: int = self._reader.seq_len
         self.dtype: np.dtype = self._reader.dtype
         counts = [int(s["sequences"]) for s in self._reader.manifest["shards"]]
-        self._samples = Samples(counts, self._open_shard, labels, seq_len=self.seq_len)
+        super().__init__(counts, self._open_shard, labels, seq_len=self._reader.seq_len)
 
     def _open_shard(self, k: int) -> ShardSamples:
         sh = self._reader.shard(k)
@@ -124,40 +125,35 @@ class PackedDataset:
         """Source record id (string) of global document number ``doc``."""
         return self._reader.record_id(int(doc))
 
-    # -- samples ----------------------------------------------------------------------------
-
-    def __len__(self) -> int:
-        return self._samples.num_sequences
-
-    def __getitem__(self, i: int) -> dict[str, np.ndarray]:
-        """Sample ``i`` (negative counts from the end; out of range raises IndexError)."""
-        return self._samples.sample(i)
+    # -- samples (``ds[i]``: the base class; negative counts from the end) ----------------
 
     def __getitems__(self, indices: Sequence[int]) -> Batch:
         """The collated batch of samples ``indices``, gathered in one compiled call: equal,
         field by field, to ``collate([self[i] for i in indices])``."""
-        return Batch(self._samples.batch(indices))
+        return Batch(self.batch(indices))
 
     def tokens(self, i: int) -> np.ndarray:
         """Just the token row of sequence ``i``: ``dtype[seq_len]``, a view (the fastest path)."""
-        k, j = self._samples.locate(i)
-        return self._samples.shard(k).tokens(j)
+        k, j = self.locate(i)
+        return self.shard(k).tokens(j)
 
     def pieces(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(starts uint32, lengths uint32, document numbers uint64) of sequence ``i`` (views)."""
-        k, j = self._samples.locate(i)
+        k, j = self.locate(i)
         return self._reader.shard(k).pieces(j)
 
     # -- pickling: reopen lazily in the receiving process -----------------------------------
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"path": str(self.path), "labels": self.with_labels}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["path"], labels=state["labels"])  # type: ignore[misc]
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _reopen, (str(self.path), self.with_labels)
 
     def __repr__(self) -> str:
         return f"PackedDataset({str(self.path)!r}, sequences={len(self)}, seq_len={self.seq_len})"
+
+
+def _reopen(path: str, labels: bool) -> PackedDataset:
+    """Unpickling: open the dataset again (its maps are per process)."""
+    return PackedDataset(path, labels=labels)
 
 
 def gather_batch(datasets: Sequence[PackedDataset], which: np.ndarray | None,
@@ -165,7 +161,7 @@ def gather_batch(datasets: Sequence[PackedDataset], which: np.ndarray | None,
     """The collated batch of sample ``indices[b]`` of ``datasets[which[b]]`` for every ``b``
     (``which`` None: all from ``datasets[0]``), in one compiled call; equal to ``collate`` of
     those samples. The datasets must share ``seq_len`` and ``labels``."""
-    return Batch(gather([d._samples for d in datasets], which, indices))
+    return Batch(gather(list(datasets), which, indices))
 
 
 def collate(samples: Sequence[dict[str, np.ndarray]] | Batch, *, tensors: bool = False) -> Batch:
