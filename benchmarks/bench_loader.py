@@ -46,6 +46,15 @@ def test_random_samples(benchmark, dataset: PackedDataset, indices: list[int]) -
     assert benchmark(run) > len(indices)
 
 
+def test_batches_of_32(benchmark, dataset: PackedDataset, indices: list[int]) -> None:
+    batches = [indices[b:b + 32] for b in range(0, 3200, 32)]
+
+    def run() -> int:
+        return sum(dataset.__getitems__(batch)["cu_seqlens"].shape[0] for batch in batches)
+
+    assert benchmark(run) > len(batches) * 32
+
+
 def test_collate_batch_of_8(benchmark, dataset: PackedDataset) -> None:
     samples = [dataset[i] for i in range(8)]
     batch = benchmark(collate, samples)

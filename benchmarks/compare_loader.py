@@ -2,17 +2,22 @@
 
     python benchmarks/compare_loader.py [--sequences 4000] [--repeat 5]
 
-Prints, as samples/s and as a ratio to raw ``np.frombuffer`` slicing (DESIGN §8 targets
-≥ 250k random 4096-token samples/s with cu_seqlens, ≥ 0.9× raw slicing):
-  - raw slicing of one ``np.frombuffer`` over an ``mmap`` (a token view, nothing else);
+Prints, as samples/s and as ratios to two bare ``np.frombuffer`` slice loops over an ``mmap``
+(DESIGN §8 targets ≥ 250k random 4096-token samples/s with cu_seqlens, ``ds[i]`` ≥ 0.5× a
+bare slice loop, a 32-sample ``__getitems__`` ≥ 2× 32 ``ds[i]`` plus ``collate``):
+  - raw slicing that returns a view (touches no token: the page-ins happen later, in whoever
+    reads it) and raw slicing plus ``.copy()`` (reads every token once, as any loader that
+    hands over data must);
   - ``np.memmap`` row indexing (token view);
   - the obvious numpy loader: memmap row + cu_seqlens/position_ids/labels from the CSR index;
   - the floor of any dict-returning ``__getitem__``: a call building a dict of five views;
-  - ``PackedDataset[i]`` with all fields, with ``labels=False``, and ``ds.tokens(i)``.
+  - ``PackedDataset[i]`` with all fields, with ``labels=False``, and ``ds.tokens(i)``;
+  - batches of 32: ``collate([ds[i] ...])`` against ``ds.__getitems__`` (one compiled gather).
 Then the open time of a 1000-shard dataset (and one with 10× the tokens: O(shards), not
 O(tokens)) and the sampler's tracemalloc peak at n = 10^9. Throughput is the best of
 ``--repeat`` passes timed in process CPU time (``time.process_time``: per-process cost, and
-less disturbed than wall time when other jobs share the cores).
+less disturbed than wall time when other jobs share the cores); the variants alternate pass by
+pass, so all of them see the same background load.
 """
 
 from __future__ import annotations
@@ -24,13 +29,15 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from boostpack import PackedDataset, ShuffledSampler
+from boostpack import PackedDataset, ShuffledSampler, collate
 from boostpack.format.writer import ShardWriter
 
 SEQ_LEN = 4096
+BATCH = 32
 
 
 def write_qa_like(path: Path, sequences: int, seq_len: int, per_shard: int, seed: int = 0) -> None:
@@ -59,15 +66,18 @@ def write_qa_like(path: Path, sequences: int, seq_len: int, per_shard: int, seed
         w.finish({"tokenizer": {"pad_id": 0}}, split_documents=0)
 
 
-def best_rate(fn: Callable[[int], object], indices: list[int], repeat: int) -> float:
-    """Best samples/s over ``repeat`` passes of ``fn`` over ``indices``."""
-    best = float("inf")
+def best_rates(variants: list[tuple[str, Callable[[Any], object], list[Any], int]],
+               repeat: int) -> dict[str, float]:
+    """Best samples/s of each ``(name, fn, items, samples per item)`` over ``repeat`` passes,
+    the variants alternating pass by pass."""
+    best = dict.fromkeys((name for name, *_ in variants), float("inf"))
     for _ in range(repeat):
-        t = time.process_time()
-        for i in indices:
-            fn(i)
-        best = min(best, time.process_time() - t)
-    return len(indices) / best
+        for name, fn, items, _per in variants:
+            t = time.process_time()
+            for item in items:
+                fn(item)
+            best[name] = min(best[name], time.process_time() - t)
+    return {name: len(items) * per / best[name] for name, _fn, items, per in variants}
 
 
 def throughput(root: Path, sequences: int, repeat: int) -> None:
@@ -77,6 +87,7 @@ def throughput(root: Path, sequences: int, repeat: int) -> None:
     ds_nolabels = PackedDataset(path, labels=False)
     reader = ds._reader
     indices = np.random.default_rng(1).integers(0, sequences, size=100_000).tolist()
+    batches = [indices[b:b + BATCH] for b in range(0, len(indices) // 4, BATCH)]
 
     # Baselines over the first shard's file only, so every variant reads the same rows.
     n0 = int(reader.sequence_offsets[1])
@@ -88,6 +99,9 @@ def throughput(root: Path, sequences: int, repeat: int) -> None:
 
     def raw_slice(i: int) -> np.ndarray:
         return raw[i * SEQ_LEN:(i + 1) * SEQ_LEN]
+
+    def raw_copy(i: int) -> np.ndarray:
+        return raw[i * SEQ_LEN:(i + 1) * SEQ_LEN].copy()
 
     def numpy_sample(i: int) -> dict[str, np.ndarray]:
         row = mm[i]
@@ -113,23 +127,32 @@ def throughput(root: Path, sequences: int, repeat: int) -> None:
                 "position_ids": pool[o + SEQ_LEN:o + 2 * SEQ_LEN], "cu_seqlens": pool[o:o + 9],
                 "document_ids": pool[o:o + 8]}
 
-    rows = [
-        ("raw np.frombuffer slice (tokens only)", raw_slice, idx0),
-        ("floor: call + dict of 5 views, nothing computed", python_floor, idx0),
-        ("np.memmap row (tokens only)", mm.__getitem__, idx0),
-        ("numpy: memmap row + labels/position_ids/cu_seqlens", numpy_sample, idx0),
-        ("PackedDataset[i], all fields", ds.__getitem__, indices),
-        ("PackedDataset[i], labels=False", ds_nolabels.__getitem__, indices),
-        ("PackedDataset.tokens(i) (tokens only)", ds.tokens, indices),
+    def samples_then_collate(batch: list[int]) -> dict[str, Any]:
+        return collate([ds[i] for i in batch])
+
+    variants = [
+        ("raw np.frombuffer slice, a view (no token read)", raw_slice, idx0, 1),
+        ("raw np.frombuffer slice + copy (every token read)", raw_copy, idx0, 1),
+        ("floor: call + dict of 5 views, nothing computed", python_floor, idx0, 1),
+        ("np.memmap row (tokens only)", mm.__getitem__, idx0, 1),
+        ("numpy: memmap row + labels/position_ids/cu_seqlens", numpy_sample, idx0, 1),
+        ("PackedDataset[i], all fields", ds.__getitem__, indices, 1),
+        ("PackedDataset[i], labels=False", ds_nolabels.__getitem__, indices, 1),
+        ("PackedDataset.tokens(i) (tokens only)", ds.tokens, indices, 1),
+        (f"batch of {BATCH}: ds[i] each + collate", samples_then_collate, batches, BATCH),
+        (f"batch of {BATCH}: ds.__getitems__", ds.__getitems__, batches, BATCH),
     ]
-    for _, fn, idx in rows:  # warm the page cache and every lazy map
-        for i in idx[:20_000]:
-            fn(i)
-    rates = [(name, best_rate(fn, idx, repeat)) for name, fn, idx in rows]
-    base = rates[0][1]
+    for _, fn, items, _per in variants:  # warm the page cache and every lazy map
+        for item in items[:20_000]:
+            fn(item)
+    rates = best_rates(variants, repeat)
+    view, copy = rates[variants[0][0]], rates[variants[1][0]]
     print(f"random access, {sequences} x {SEQ_LEN} uint32 tokens, {len(indices)} samples per pass")
-    for name, rate in rates:
-        print(f"  {name:55s} {rate / 1e3:8.0f}k samples/s  {rate / base:5.2f}x raw")
+    print(f"  {'':55s} {'samples/s':>10s}  {'/ view':>7s}  {'/ copy':>7s}")
+    for name, rate in rates.items():
+        print(f"  {name:55s} {rate / 1e3:9.0f}k  {rate / view:6.3f}x  {rate / copy:6.2f}x")
+    by_hand, gathered = rates[variants[-2][0]], rates[variants[-1][0]]
+    print(f"  __getitems__ / (ds[i] + collate): {gathered / by_hand:.2f}x")
     f.close()  # the mapping stays valid: mmap keeps its own handle
 
 

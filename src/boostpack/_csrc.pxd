@@ -99,10 +99,22 @@ cdef extern from "packing.h":
 cdef extern from "loader.h":
     enum:
         BP_IGNORE_INDEX
-    bp_status bp_sample_fill(const void *row, int token_bytes, const uint32_t *starts,
-                             const uint32_t *lengths, size_t n, uint32_t seq_len,
-                             int32_t *labels, int32_t *positions, int32_t *cu_seqlens,
-                             size_t *n_cu) nogil
+    ctypedef struct bp_packed_row:
+        const void *row
+        int token_bytes
+        const uint32_t *starts
+        const uint32_t *lengths
+        const uint32_t *no_loss
+        const uint64_t *docs
+        size_t n
+        uint64_t num_docs
+    bp_status bp_sample_fill(const bp_packed_row *row, uint32_t seq_len, int32_t *labels,
+                             int32_t *positions, int32_t *cu_seqlens, size_t *n_cu) nogil
+    bp_status bp_batch_fill(const bp_packed_row *rows, size_t count, uint32_t seq_len,
+                            int64_t *input_ids, int64_t *labels,
+                            int64_t *positions, int32_t *cu_seqlens, size_t cu_cap,
+                            size_t *n_cu, int64_t *doc_ids, size_t doc_cap,
+                            int32_t *max_seqlen, size_t *bad_row) nogil
 
 
 cdef extern from "jsonl.h":

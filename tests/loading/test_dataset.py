@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from boostpack import PackedDataset
 from boostpack.errors import CorruptData
+from boostpack.format.manifest import file_xxh3
 from boostpack.format.reader import open_shards
 from boostpack.format.verify import verify
 from boostpack.format.writer import ShardWriter
@@ -263,8 +264,18 @@ def test_corrupt_index_row_refused_on_access(tmp_path: Path, packed: Path) -> No
     data[offset:offset + 4] = (0).to_bytes(4, "little")
     idx.write_bytes(bytes(data))
     ds = PackedDataset(copy)
-    with pytest.raises(CorruptData, match="shard 0"):
+    with pytest.raises(CorruptData, match=r"shard-00000\.index checksum"):
+        ds[row]  # the shard's index checksum is checked on its first use
+    ds[15]  # other shards still load
+    # With a checksum that matches the bad index, the row's own check refuses it.
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["shards"][0]["files"]["index"]["xxh3"] = file_xxh3(idx)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    ds = PackedDataset(copy)
+    with pytest.raises(CorruptData, match=f"shard 0: document index row {row}"):
         ds[row]
+    with pytest.raises(CorruptData, match=f"shard 0: document index row {row}"):
+        ds.__getitems__([row + 1 if row + 1 < 10 else row - 1, row])
     ds[row + 1 if row + 1 < 10 else row - 1]  # other rows still load
 
 

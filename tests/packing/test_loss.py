@@ -140,8 +140,6 @@ def test_chat_prompt_is_everything_before_the_answer(qa_file: Path, tmp_path: Pa
     assert rid == record["id"] and masked == [True] * n + [False] * (len(tokens) - n)
 
 
-@pytest.mark.xfail(strict=True, reason="the loader masks piece_loss once P2's reader and "
-                   "loader (branch load2) merge; remove this mark then")
 def test_the_loader_masks_prompt_labels(qa_file: Path, tmp_path: Path,
                                         llama3_tokenizer_path: Path, reference) -> None:
     """End to end: a loaded sample's labels are -100 on every prompt token (and where they

@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from boostpack.errors import InvalidInput
+from boostpack.loading.dataset import PackedDataset, gather_batch
 from boostpack.loading.sampler import ShuffledSampler, splitmix64
 
 _STATE_VERSION = 1
@@ -58,8 +59,10 @@ class Mixture:
             does) to draw fresh data throughout; iterating past it repeats the same samples.
         rank, world_size: split of ``iter(mixture)`` across ranks, exactly as
             :class:`ShuffledSampler` with ``shuffle=False`` splits ``range(num_samples)``.
-            For a ``DataLoader``, pass ``sampler=ShuffledSampler(len(m), rank=r,
-            world_size=W, shuffle=False)`` and the mixture as the (map-style) dataset.
+            For a ``DataLoader``, pass the mixture as the (map-style) dataset with
+            ``sampler=ShuffledSampler(len(m), rank=r, world_size=W, shuffle=False)``; with
+            torchdata's ``StatefulDataLoader``, ``loader.state_dict()`` then resumes exactly
+            (the sampler's position is the global sample number), also on another world size.
     """
 
     def __init__(
@@ -99,8 +102,8 @@ class Mixture:
         self._sampler = ShuffledSampler(
             self.num_samples, self.seed, rank, world_size, shuffle=False
         )
-        self._cursor_k = 0
-        self._cursor = [0] * len(self._a)
+        # The sequential cursor of iteration: [next sample number, draws per source before it].
+        self._cursor: list[Any] = [0, [0] * len(self._a)]
 
     # -- the schedule in closed form ---------------------------------------------------------
 
@@ -151,7 +154,7 @@ class Mixture:
         """Source number of each global sample in ``[start, stop)`` (sequential: O(S) each)."""
         if not 0 <= start <= stop:
             raise InvalidInput(f"Mixture: need 0 <= start <= stop, got {start}, {stop}")
-        return [self._draw_sequential(k)[0] for k in range(start, stop)]
+        return [self._draw(k, self._cursor)[0] for k in range(start, stop)]
 
     def epochs_used(self, num_samples: int) -> dict[int, float]:
         """``{source number: epochs of that source}`` consumed by the first ``num_samples``."""
@@ -176,24 +179,44 @@ class Mixture:
     def __len__(self) -> int:
         return self.num_samples
 
-    def __getitem__(self, k: int) -> Any:
-        """Sample ``k`` of the mixture: the source dataset's item, unchanged."""
+    def _index(self, k: Any) -> int:
         k = operator.index(k)
         if k < 0:
             k += self.num_samples
         if not 0 <= k < self.num_samples:
             raise IndexError(f"Mixture index out of range (len {self.num_samples})")
-        i, index = self.locate(k)
+        return k
+
+    def __getitem__(self, k: int) -> Any:
+        """Sample ``k`` of the mixture: the source dataset's item, unchanged."""
+        i, index = self.locate(self._index(k))
         return self.datasets[i][index]
+
+    def __getitems__(self, ks: Sequence[int]) -> Any:
+        """Samples ``ks`` (the hook torch's ``DataLoader`` calls with a ``batch_size``): when
+        every source is a ``PackedDataset``, one collated ``Batch`` gathered in one compiled
+        call, equal to ``collate([self[k] for k in ks])``; otherwise the list of samples (torch's
+        ``__getitems__`` contract). A rank's batch is increasing ``k``, located with a cursor
+        stepped O(S) per sample rather than sought per sample."""
+        cursor: list[Any] = [0, [0] * len(self._a)]
+        located = []
+        for k in ks:
+            i, j = self._draw(self._index(k), cursor)
+            located.append((i, self._item(i, j)))
+        if all(isinstance(ds, PackedDataset) for ds in self.datasets):
+            return gather_batch(self.datasets, [i for i, _ in located],  # type: ignore[arg-type]
+                                [index for _, index in located])
+        return [self.datasets[i][index] for i, index in located]
 
     # -- iteration with state ----------------------------------------------------------------
 
-    def _draw_sequential(self, k: int) -> tuple[int, int]:
-        """``_schedule(k)``, stepping a cursor when ``k`` is a little ahead (the common case)."""
-        if not 0 <= k - self._cursor_k <= _MAX_STEPS:
-            self._cursor_k = k
-            self._cursor = self.counts(k)
-        c, a = self._cursor, self._a
+    def _draw(self, k: int, cursor: list[Any]) -> tuple[int, int]:
+        """``_schedule(k)``, stepping ``cursor`` (``[next sample number, draws per source
+        before it]``) when ``k`` is a little ahead (the common case), else seeking it there."""
+        if not 0 <= k - cursor[0] <= _MAX_STEPS:
+            cursor[0] = k
+            cursor[1] = self.counts(k)
+        c, a = cursor[1], self._a
         while True:
             # The next draw is the source with the smallest (2c_i+1)/(2a_i); ties go to the
             # lower source number, exactly the (t, i) order of _counts_before.
@@ -203,14 +226,14 @@ class Mixture:
                     best = i
             j = c[best]
             c[best] += 1
-            self._cursor_k += 1
-            if self._cursor_k == k + 1:
+            cursor[0] += 1
+            if cursor[0] == k + 1:
                 return best, j
 
     def __iter__(self) -> Iterator[Any]:
         """This rank's samples from the saved position to the end of the mixture epoch."""
         for k in self._sampler:
-            i, j = self._draw_sequential(k)
+            i, j = self._draw(k, self._cursor)
             yield self.datasets[i][self._item(i, j)]
 
     def state_dict(self) -> dict[str, Any]:

@@ -130,11 +130,11 @@ class ShuffledSampler:
     ``set_epoch`` call; ``set_epoch`` is there for code written for ``DistributedSampler``.
     Usable directly as ``torch.utils.data.DataLoader(..., sampler=...)`` (it is an iterable with
     ``len``). A ``DataLoader`` draws indices ahead of the batches it has delivered (prefetch),
-    so ``state_dict()`` taken beside one counts the prefetched samples too; for an exact
-    checkpoint, count the samples each rank's training loop consumed in epoch ``e`` and resume
-    with ``load_state_dict({**sampler.state_dict(), "epoch": e, "position": p})``,
-    ``p = start + consumed * world_size`` (``start``: the position epoch ``e`` was entered at,
-    0 unless it was itself resumed mid-epoch).
+    so this sampler's own ``state_dict()`` taken beside one counts the prefetched samples too.
+    Checkpoint the loader instead: torchdata's ``StatefulDataLoader`` snapshots this sampler's
+    state as of each batch it delivers, so ``loader.state_dict()`` resumes exactly, with
+    workers, and on another world size (every rank may load rank 0's state: the position is
+    global). Resume with the same ``num_workers`` (torchdata requires it).
 
     Args:
         n: number of items (``len(dataset)``), 0 <= n < 2^62.
