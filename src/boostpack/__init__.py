@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 from boostpack._version import __version__
-from boostpack.errors import BoostpackError, CorruptData, InvalidInput, KernelError
+from boostpack.errors import BoostpackError, CorruptData, InvalidInput, KernelError, OutputInUse
 
 _LAZY = {
     "ingest": "boostpack.ingestion.pipeline",
@@ -33,6 +33,7 @@ __all__ = [
     "CorruptData",
     "InvalidInput",
     "KernelError",
+    "OutputInUse",
     "__version__",
     *_LAZY,
 ]

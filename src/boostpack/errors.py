@@ -17,5 +17,9 @@ class CorruptData(BoostpackError, ValueError):
     """Stored output (shard, manifest, index) fails a checksum or structural check."""
 
 
+class OutputInUse(BoostpackError, RuntimeError):
+    """Another boostpack run holds the output directory (``runtime.outdir``)."""
+
+
 class KernelError(BoostpackError, RuntimeError):
     """A C kernel reported a failure that is not the caller's fault (allocation, overflow)."""

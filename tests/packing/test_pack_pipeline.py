@@ -21,6 +21,7 @@ from boostpack.ingestion.readers import read_batches
 from boostpack.packing.output import source_entry
 from boostpack.packing.pipeline import pack, pack_batches
 from boostpack.packing.tokenization import GigaEncoder
+from boostpack.runtime.outdir import RECORD_NAME
 
 SEQ_LEN = 64
 pack_module = importlib.import_module("boostpack.packing.threads")
@@ -48,7 +49,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _files(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and p.name != RECORD_NAME}
 
 
 def test_batching_does_not_change_the_output(corpus: Path, tmp_path: Path,
@@ -154,17 +155,20 @@ def test_gc_threshold_is_raised_during_a_pack_and_restored(corpus: Path, tmp_pat
                                                            llama3_tokenizer_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     before = gc.get_threshold()
-    seen = []
+    seen, failing = [], []
     real = pack_module.render_batch
 
     def spy(*args: object) -> object:
         seen.append(gc.get_threshold())
+        if failing:
+            raise InvalidInput("a bad batch")
         return real(*args)
 
     monkeypatch.setattr(pack_module, "render_batch", spy)
     kw = dict(tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN, progress=False)
     pack(corpus, tmp_path / "ok", **kw)
     assert seen and all(t[0] >= 50_000 for t in seen) and gc.get_threshold() == before
-    with pytest.raises(InvalidInput):  # a failing run restores it too
-        pack(corpus, tmp_path / "ok", **kw)
+    failing.append(True)
+    with pytest.raises(InvalidInput, match="a bad batch"):  # a failing run restores it too
+        pack(corpus, tmp_path / "failed", **kw)
     assert gc.get_threshold() == before

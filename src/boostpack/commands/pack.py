@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from boostpack.commands._output import add_overwrite_option
 from boostpack.commands._reading import add_read_options, read_kwargs
 from boostpack.packing.config import (
     DEFAULT_SEQ_LEN,
@@ -52,6 +53,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--window", type=int, default=DEFAULT_WINDOW,
                    help=f"documents per best-fit window ({DEFAULT_WINDOW})")
     add_read_options(p)
+    add_overwrite_option(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON to stdout")
     p.set_defaults(func=run)
 
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         strategy=args.strategy, template=args.template, add_bos=args.add_bos,
         add_eos=args.add_eos, pad_id=args.pad_id, workers=args.workers,
         shard_size=args.shard_size, tokenizer_engine=args.tokenizer_engine, window=args.window,
-        **read_kwargs(args),
+        overwrite=args.overwrite, **read_kwargs(args),
     )
     if args.json:
         emit_json(summary)

@@ -13,7 +13,9 @@ own module over one ``DedupConfig`` (``deduplication.config``):
 
 Their files live in the work directory (``deduplication.workdir``), which a rerun into the same
 output directory resumes from. ``report.json`` is written last; a directory without it is not a
-finished result. Removed records: see ``deduplication.write`` for their layout.
+finished result. The output directory is claimed first (``runtime.outdir``: one run at a time;
+a finished result of other inputs or settings is refused unless ``overwrite``). Removed
+records: see ``deduplication.write`` for their layout.
 
 Rules (documented promises, tested):
 * Document numbers: references first, then inputs, in the order given (files) and line order.
@@ -76,6 +78,7 @@ from boostpack.deduplication.write import (
 from boostpack.errors import InvalidInput
 from boostpack.runtime.atomic import atomic_write
 from boostpack.runtime.executor import TaskRunner, resolve_workers
+from boostpack.runtime.outdir import StageOutput, claim, file_states
 from boostpack.runtime.sizes import parse_size
 
 __all__ = ["DedupConfig", "dedup", "removed_line"]
@@ -83,6 +86,8 @@ __all__ = ["DedupConfig", "dedup", "removed_line"]
 # Phase 1 task size for plain inputs (see boostpack.ingestion.splits). 32 MB is ~1 s of work per
 # task; 64 MB made 300 MB into 5 tasks, 3 of them on one of 2 workers.
 _SPLIT_BYTES = 32 << 20
+OUTPUT = StageOutput("dedup", finished="report.json",
+                     names=(*workdir.OUTPUT_DIRS, workdir.WORK_DIR, "report.json"), resumes=True)
 
 
 def dedup(
@@ -96,6 +101,7 @@ def dedup(
     batch_lines: int = 8192,
     split_bytes: int = _SPLIT_BYTES,
     progress: bool | None = None,
+    overwrite: bool = False,
     **settings: Any,
 ) -> dict[str, Any]:
     """Deduplicate ``inputs`` into ``output_dir`` (``kept/``, ``removed/``, ``quarantine/``,
@@ -114,6 +120,8 @@ def dedup(
     ``split_bytes``: plain JSONL inputs are read in tasks of about this many bytes (rounded up
     to a multiple of ``frame_bytes``), so one big file keeps every worker busy; it never
     changes the output, nor does ``batch_lines`` (records parsed and hashed at a time).
+    ``overwrite``: replace a finished dedup output made from other inputs or settings (else
+    refused).
     """
     t_start = time.monotonic()
     config = _settings(config, settings)
@@ -124,6 +132,17 @@ def dedup(
     memory_bytes = parse_size(memory, "memory budget", minimum=64 << 20)
     batch_lines = check_int("batch_lines", batch_lines)
     input_files, ref_files, out = _check_paths(inputs, against, output_dir, config)
+    fingerprint = {"config": config.params(), "inputs": file_states(input_files),
+                   "against": file_states(ref_files), "requests": file_states(config.read.requests)}
+    with claim(out, stage=OUTPUT, fingerprint=fingerprint, overwrite=overwrite):
+        return _dedup_into(out, input_files, ref_files, config, workers, memory_bytes,
+                           split_bytes, batch_lines, progress, t_start)
+
+
+def _dedup_into(out: Path, input_files: list[str], ref_files: list[str], config: DedupConfig,
+                workers: int, memory_bytes: int, split_bytes: int, batch_lines: int,
+                progress: bool | None, t_start: float) -> dict[str, Any]:
+    """``dedup`` once its arguments are checked and its output directory claimed."""
     work = workdir.prepare(out, workdir.fingerprint(config.params(), input_files, ref_files,
                                                     split_bytes))
     started = {p: workdir.file_stat(p) for p in input_files}  # phase 3 re-reads splits of the inputs

@@ -1,16 +1,15 @@
 """Where a pack run's documents go: the packer and the shard writer, fed in document order, the
-quarantine, and the counts and source descriptions the manifest records; plus preparing the
-output directory and the summary ``pack`` returns.
+quarantine, and the counts and source descriptions the manifest records; plus what the output
+directory holds and the summary ``pack`` returns.
 
-A run writes into an empty (or its own unfinished) directory; ``manifest.json`` comes last, so
-a killed run never leaves a directory that loads as a dataset, and rerunning restarts it
-cleanly.
+A run writes into a directory claimed for it (``runtime.outdir``: empty, or its own unfinished
+output cleared); ``manifest.json`` comes last, so a killed run never leaves a directory that
+loads as a dataset, and rerunning restarts it cleanly.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -19,40 +18,20 @@ from typing import Any
 import numpy as np
 import orjson
 
-from boostpack.errors import InvalidInput
-from boostpack.format.manifest import MANIFEST, file_xxh3, is_dataset_file
+from boostpack.format.manifest import DOC_IDS, DOC_OFFSETS, MANIFEST, file_xxh3
 from boostpack.format.writer import ShardWriter
 from boostpack.ingestion.quarantine import QUARANTINE_DIR, QuarantineWriter
 from boostpack.packing.job import PackJob
 from boostpack.packing.packer import PackedBlock, Packer
-from boostpack.runtime.atomic import TMP_PREFIX
+from boostpack.runtime.outdir import StageOutput
+
+# What a pack run writes into its output directory (its spool directory is a temp name).
+OUTPUT = StageOutput("pack", finished=MANIFEST,
+                     names=(MANIFEST, DOC_OFFSETS, DOC_IDS, "shard-*.tokens", "shard-*.index",
+                            QUARANTINE_DIR))
 
 # Counts a run keeps besides the writer's totals; the first three go into the manifest.
 _COUNTS = ("records", "empty_records", "quarantined_records", "input_bytes")
-
-
-def prepare_output(directory: Path) -> None:
-    """Make ``directory`` ready for a fresh run: refuse a finished dataset or foreign files;
-    delete what an interrupted run of ours left (shards, document table, temp files)."""
-    if (directory / MANIFEST).exists():
-        raise InvalidInput(f"{directory} already holds a packed dataset; remove it or choose "
-                           "another output directory")
-    if not directory.exists():
-        directory.mkdir(parents=True)
-        return
-    if not directory.is_dir():
-        raise InvalidInput(f"{directory} exists and is not a directory")
-    entries = list(directory.iterdir())
-    foreign = [p.name for p in entries if not (is_dataset_file(p.name) or p.name == QUARANTINE_DIR
-                                               or p.name.startswith(TMP_PREFIX))]
-    if foreign:
-        raise InvalidInput(f"{directory} is not empty ({foreign[0]}, ...); packing needs an "
-                           "empty or unfinished output directory")
-    for p in entries:
-        if p.is_dir():  # a spool directory
-            shutil.rmtree(p)
-        else:
-            p.unlink()
 
 
 def source_entry(path: str) -> dict[str, Any]:

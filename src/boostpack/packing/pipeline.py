@@ -10,6 +10,9 @@ Two drivers, with the same output byte for byte:
 Memory is bounded by the batch size, the packing window and one shard's index. The output
 depends only on the inputs and the ``PackConfig``, never on ``workers`` or timing: documents are
 numbered in input order and the packer's windows are a function of the document stream.
+
+The output directory is claimed first (``runtime.outdir``): one run at a time, a finished
+dataset of other inputs or options refused unless ``overwrite``, an unfinished one restarted.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ from boostpack.packing.config import (
 )
 from boostpack.packing.documents import BATCH_LINES
 from boostpack.packing.job import PackJob
-from boostpack.packing.output import source_entry
+from boostpack.packing.output import OUTPUT, source_entry
 from boostpack.packing.processes import pack_processes
 from boostpack.packing.threads import pack_threads
 from boostpack.packing.tokenization import set_threads
 from boostpack.runtime.executor import resolve_workers
+from boostpack.runtime.outdir import claim, file_states
 
 
 def pack(
@@ -60,6 +64,7 @@ def pack(
     requests: Sequence[str | os.PathLike[str]] = (),
     progress: bool | None = None,
     config: PackConfig | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Tokenize and pack ``inputs`` (files or directories of JSONL / JSONL.zst / Parquet) into a
     packed dataset at ``output_dir`` (format: ``docs/format.md``); return the summary.
@@ -73,7 +78,8 @@ def pack(
     ``workers``: cores to use; with several input files, N > 1 worker processes each tokenize
     whole files, otherwise one process with N tokenizer threads (default:
     ``$BOOSTPACK_WORKERS``, else all cores). ``progress``: None draws a progress line only
-    when stderr is a terminal.
+    when stderr is a terminal. ``overwrite``: replace a finished dataset made from other
+    inputs or options (else refused).
     """
     files = expand_inputs(inputs)
     if not files:
@@ -84,8 +90,15 @@ def pack(
                                   add_eos=add_eos, pad_id=pad_id, shard_size=shard_size,
                                   tokenizer_engine=tokenizer_engine, window=window))
     workers = resolve_workers(workers)
-    if workers > 1 and len(files) > 1:
-        return pack_processes(files, Path(output_dir), job, workers, progress)
+    with claim(output_dir, stage=OUTPUT, fingerprint=_fingerprint(job, file_states(files)),
+               overwrite=overwrite):
+        if workers > 1 and len(files) > 1:
+            return pack_processes(files, Path(output_dir), job, workers, progress)
+        return _pack_in_threads(files, Path(output_dir), job, workers, progress)
+
+
+def _pack_in_threads(files: list[str], out: Path, job: PackJob, workers: int,
+                     progress: bool | None) -> dict[str, Any]:
     set_threads(workers)
     sources: list[dict[str, Any]] = []
 
@@ -97,7 +110,7 @@ def pack(
             for batch in read_batches(path, job.config.read, BATCH_LINES, read_ahead=True):
                 yield index, batch
 
-    return pack_threads(batches(), Path(output_dir), job, sources, progress)
+    return pack_threads(batches(), out, job, sources, progress)
 
 
 def pack_batches(
@@ -117,6 +130,7 @@ def pack_batches(
     window: int = DEFAULT_WINDOW,
     progress: bool | None = None,
     config: PackConfig | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """The pipeline after reading: ``(source number, Batch)`` pairs in input order → dataset.
 
@@ -124,12 +138,25 @@ def pack_batches(
     describes input ``i`` (``output.source_entry``: path, bytes, xxh3) and must exist by the
     time its first batch arrives; its ``records`` and ``documents`` are filled in. Options as
     for ``pack`` (a config's ``read`` options are unused: the batches are read already).
+    Batches in memory cannot be compared with an earlier run's, so a finished dataset in
+    ``output_dir`` is replaced only with ``overwrite``.
     """
     job = PackJob.resolve(_config(config, tokenizer, None, seq_len=seq_len, strategy=strategy,
                                   template=template, add_bos=add_bos, add_eos=add_eos,
                                   pad_id=pad_id, shard_size=shard_size,
                                   tokenizer_engine=tokenizer_engine, window=window))
-    return pack_threads(batches, Path(output_dir), job, sources, progress)
+    unique = {"batches": os.urandom(16).hex()}  # never the fingerprint of an earlier run
+    with claim(output_dir, stage=OUTPUT, fingerprint=_fingerprint(job, unique),
+               overwrite=overwrite):
+        return pack_threads(batches, Path(output_dir), job, sources, progress)
+
+
+def _fingerprint(job: PackJob, inputs: Any) -> dict[str, Any]:
+    """What a dataset depends on: its inputs, the options (a dataclass, as JSON) and the
+    tokenizer's content."""
+    return {"inputs": inputs, "config": job.config,
+            "requests": file_states(job.config.read.requests),
+            "tokenizer": job.info.sha256, "chat_template": job.info.chat_template}
 
 
 def _config(config: PackConfig | None, tokenizer: str | os.PathLike[str] | None,

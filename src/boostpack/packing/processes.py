@@ -18,7 +18,7 @@ import numpy as np
 from boostpack.ingestion.readers import read_batches
 from boostpack.packing.documents import BATCH_LINES, drop_empty, engine_sample, render_batch
 from boostpack.packing.job import PackJob
-from boostpack.packing.output import PackOutput, prepare_output, source_entry
+from boostpack.packing.output import PackOutput, source_entry
 from boostpack.packing.packer import frame_documents
 from boostpack.packing.tokenization import Encoder, choose_encoder, load_encoders, set_threads
 from boostpack.runtime.atomic import TMP_PREFIX
@@ -93,7 +93,6 @@ def pack_processes(files: list[str], out: Path, job: PackJob, workers: int,
     """Worker processes spool input files (up to 2 × workers ahead); the main process packs
     the spools in input order, deleting each once packed. Returns the summary."""
     started = time.monotonic()
-    prepare_output(out)
     output = PackOutput(out, job)
     counts = output.counts
     spool_dir = out / f"{TMP_PREFIX}spool"

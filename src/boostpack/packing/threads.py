@@ -18,7 +18,7 @@ import numpy as np
 from boostpack.ingestion.readers import Batch
 from boostpack.packing.documents import drop_empty, engine_sample, render_batch
 from boostpack.packing.job import PackJob
-from boostpack.packing.output import PackOutput, prepare_output
+from boostpack.packing.output import PackOutput
 from boostpack.packing.packer import frame_documents
 from boostpack.packing.tokenization import Encoder, choose_encoder, load_encoders
 from boostpack.runtime.console import Progress, log
@@ -117,7 +117,6 @@ def pack_threads(batches: Iterable[tuple[int, Batch]], out: Path, job: PackJob,
     and ``documents`` are filled in). Returns the summary."""
     started = time.monotonic()
     render = job.renderer()
-    prepare_output(out)
     output = PackOutput(out, job)
     output.sources = sources
     counts = output.counts
