@@ -17,11 +17,14 @@
 bp_status bp_uf_init(uint32_t *parent, size_t n);
 
 /* Union the pairs (a[i], b[i]) for i < m. Every value must be < n; otherwise BP_ERR_INVALID is
- * returned before any change. *merged gets the number of unions that joined two sets. */
+ * returned before any change. *merged gets the number of unions that joined two sets.
+ * BP_ERR_INVALID also when a find meets a link to a larger number: the array was not made by
+ * these functions (damaged), and some unions may be done. */
 bp_status bp_uf_union(uint32_t *parent, size_t n, const uint32_t *a, const uint32_t *b, size_t m,
                       size_t *merged);
 
-/* out[i] = the root (smallest member) of i's set, for i < n; compresses every path fully. */
+/* out[i] = the root (smallest member) of i's set, for i < n; compresses every path fully.
+ * BP_ERR_INVALID, part done, at a link to a larger number (a damaged array). */
 bp_status bp_uf_roots(uint32_t *parent, size_t n, uint32_t *out);
 
 #endif

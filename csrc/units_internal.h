@@ -27,9 +27,10 @@ struct bp_units {
     int digits;
     int isa;
     uint64_t digit_to_zero; /* vector paths: all ones in CLASS mode (digit lanes become '0') */
-    /* Words: the folded bytes (longest + BP_UNITS_SLACK) and the entries' spans, entry i's
-     * start and end at edge[2i] and edge[2i + 1] (twice that many); the entries' init states
-     * live in the caller's unit array, hashed in place. */
+    /* Words: the folded bytes (2 * longest + BP_UNITS_SLACK: see bp_units_new) and the
+     * entries' spans, entry i's start and end at edge[2i] and edge[2i + 1] (2 * (longest +
+     * BP_UNITS_SLACK)); the entries' init states live in the caller's unit array, hashed in
+     * place. */
     uint8_t *fold;
     uint32_t *edge;
 };

@@ -10,7 +10,14 @@ import importlib
 from typing import Any
 
 from boostpack._version import __version__
-from boostpack.errors import BoostpackError, ClusterError, CorruptData, InvalidInput, KernelError
+from boostpack.errors import (
+    BoostpackError,
+    ClusterError,
+    CorruptData,
+    InvalidInput,
+    KernelError,
+    OutputInUse,
+)
 
 _LAZY = {
     "ingest": "boostpack.ingestion.pipeline",
@@ -34,6 +41,7 @@ __all__ = [
     "CorruptData",
     "InvalidInput",
     "KernelError",
+    "OutputInUse",
     "__version__",
     *_LAZY,
 ]

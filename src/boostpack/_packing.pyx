@@ -1,11 +1,16 @@
 # distutils: sources = csrc/packing.c
 # cython: autotestdict=False
 """Glue for csrc/packing.h: checks shapes, releases the GIL, converts status codes. The API with
-names and defaults is boostpack.packing.packer."""
+names and defaults is boostpack.packing.packer.
+
+The kernels check every offset and length against the buffers they are given before reading
+or writing through it; the glue checks what they cannot see (buffer sizes that overflow, an
+output that overlaps an input)."""
 
 from boostpack._csrc cimport (BP_PACK_BESTFIT, BP_PACK_CONCAT, BP_PACK_PAD, bp_frame_documents,
                               bp_pack_bound, bp_pack_fill_u16, bp_pack_fill_u32, bp_pack_plan,
                               bp_pack_result, bp_status, int64_t, uint16_t, uint32_t, uint64_t)
+from libc.stdint cimport SIZE_MAX, uintptr_t
 
 include "_status.pxi"
 
@@ -18,6 +23,12 @@ cdef inline const uint64_t *_p64(const uint64_t[::1] a) noexcept nogil:
 
 cdef inline const uint32_t *_p32(const uint32_t[::1] a) noexcept nogil:
     return &a[0] if a.shape[0] else NULL
+
+
+cdef inline bint _overlap(const void *a, size_t a_bytes, const void *b, size_t b_bytes) noexcept:
+    """Whether two buffers share a byte (an empty one shares none)."""
+    cdef uintptr_t x = <uintptr_t>a, y = <uintptr_t>b
+    return a_bytes > 0 and b_bytes > 0 and x < y + b_bytes and y < x + a_bytes
 
 
 def pack_bound(const uint64_t[::1] item_len, uint32_t seq_len):
@@ -72,6 +83,8 @@ def pack_fill(const uint32_t[::1] ids, const uint64_t[::1] piece_src,
     flat = memoryview(out)
     if flat.ndim != 1:
         raise InvalidInput("out must be 1-D")
+    if seq_len and n_seq > SIZE_MAX // seq_len:
+        raise InvalidInput(f"{n_seq} sequences of {seq_len} tokens overflow the address space")
     if flat.shape[0] != n_seq * seq_len:
         raise InvalidInput(f"out has {flat.shape[0]} entries, expected {n_seq * seq_len}")
     if flat.itemsize == 4:
@@ -98,6 +111,8 @@ def frame_documents(const uint32_t[::1] ids, const int64_t[::1] offsets, int64_t
     cdef bp_status status
     if offsets.shape[0] < 1 or out_offsets.shape[0] != offsets.shape[0]:
         raise InvalidInput("need len(offsets) >= 1 and len(out_offsets) == len(offsets)")
+    if _overlap(_p32(ids), ids.shape[0] * 4, &out[0] if out.shape[0] else NULL, out.shape[0] * 4):
+        raise InvalidInput("frame_documents: out overlaps ids (the documents are copied)")
     with nogil:
         status = bp_frame_documents(_p32(ids), ids.shape[0], &offsets[0], offsets.shape[0] - 1,
                                     bos, eos, &out[0] if out.shape[0] else NULL, out.shape[0],

@@ -1,10 +1,24 @@
 # distutils: sources = csrc/unionfind.c
 # cython: autotestdict=False
-"""Glue for csrc/unionfind.h: the parent array is a caller-owned uint32 numpy array."""
+"""Glue for csrc/unionfind.h: the parent array is a caller-owned uint32 numpy array.
+
+The kernels refuse a parent array they did not make (a link to a larger number: what a
+damaged array shows before it would send a find out of bounds or around a cycle) as they walk
+it: a separate O(n) check would cost more than a union of a few pairs."""
 
 from boostpack._csrc cimport bp_status, bp_uf_init, bp_uf_roots, bp_uf_union, uint32_t
 
 include "_status.pxi"
+
+_DAMAGED = "the parent array is damaged (a link to a larger number)"
+
+
+cdef bint _all_below(const uint32_t[::1] values, size_t n) noexcept:
+    cdef Py_ssize_t i
+    for i in range(values.shape[0]):
+        if values[i] >= n:
+            return False
+    return True
 
 
 def init(uint32_t[::1] parent) -> None:
@@ -27,7 +41,11 @@ def union(uint32_t[::1] parent, const uint32_t[::1] a, const uint32_t[::1] b) ->
         raise InvalidInput("union of document numbers in an empty UnionFind")
     with nogil:
         status = bp_uf_union(&parent[0], <size_t>parent.shape[0], &a[0], &b[0], m, &merged)
-    check_status(status, "UnionFind.union", InvalidInput, "a document number is out of range")
+    # The kernel checks a and b first; if they pass, the parent array was refused.
+    in_range = status != BP_ERR_INVALID or (_all_below(a, parent.shape[0])
+                                            and _all_below(b, parent.shape[0]))
+    check_status(status, "UnionFind.union", InvalidInput,
+                 _DAMAGED if in_range else "a document number is out of range")
     return merged
 
 
@@ -40,4 +58,4 @@ def roots(uint32_t[::1] parent, uint32_t[::1] out) -> None:
         return
     with nogil:
         status = bp_uf_roots(&parent[0], <size_t>parent.shape[0], &out[0])
-    check_status(status, "UnionFind.roots")
+    check_status(status, "UnionFind.roots", InvalidInput, _DAMAGED)

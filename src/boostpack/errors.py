@@ -22,5 +22,9 @@ class ClusterError(BoostpackError, RuntimeError):
     worker kept dying past its retries. Never the data's fault."""
 
 
+class OutputInUse(BoostpackError, RuntimeError):
+    """Another boostpack run holds the output directory (``runtime.outdir``)."""
+
+
 class KernelError(BoostpackError, RuntimeError):
     """A C kernel reported a failure that is not the caller's fault (allocation, overflow)."""

@@ -390,7 +390,7 @@ def test_rerun_into_finished_output_recomputes(tmp_path: Path) -> None:
     second = dedup(path, tmp_path / "out", progress=False)
     assert comparable(first) == comparable(second) and first["removed"] == 2
     assert np.array_equal(sorted(p.name for p in (tmp_path / "out").iterdir()),
-                          ["kept", "removed", "report.json"])
+                          [".boostpack.json", "kept", "removed", "report.json"])
 
 
 def test_compressed_parquet_and_empty_inputs(tmp_path: Path) -> None:

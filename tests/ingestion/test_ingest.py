@@ -81,8 +81,8 @@ def test_deterministic_and_sharded(tmp_path: Path) -> None:
     # Each shard is a complete zstd frame with a checksum, readable on its own.
     for s in shards:
         assert len(list(read_records(tmp_path / "a" / s["path"]))) == s["lines"]
-    # A rerun with bigger shards leaves no stale parts behind.
-    ingest([tmp_path / "s"], tmp_path / "a", requests=req)
+    # A rerun with bigger shards (overwrite: other options) leaves no stale parts behind.
+    ingest([tmp_path / "s"], tmp_path / "a", requests=req, overwrite=True)
     assert sorted(p.name for p in (tmp_path / "a/records").iterdir()) == ["part-00000.jsonl.zst"]
 
 

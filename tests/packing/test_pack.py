@@ -22,6 +22,8 @@ from boostpack.format.writer import ShardWriter
 from boostpack.ingestion.readers import read_batches
 from boostpack.packing.pipeline import pack
 from boostpack.packing.render import renderer
+from boostpack.runtime.atomic import TMP_PREFIX
+from boostpack.runtime.outdir import RECORD_NAME
 
 SEQ_LEN = 32
 BOS, EOS = 128000, 128001
@@ -116,7 +118,7 @@ def test_empty_renders_are_counted_not_packed(inputs: list[Path], tmp_path: Path
 
 def _files(path: Path) -> dict[str, bytes]:
     return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and p.name != RECORD_NAME}
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -153,7 +155,7 @@ def test_worker_processes_match_one_process(inputs: list[Path], tmp_path: Path,
     assert {k: v for k, v in one.items() if k not in run} == \
            {k: v for k, v in two.items() if k not in run}
     assert two["quarantined_records"] == 1
-    assert not [p for p in (tmp_path / "two").iterdir() if p.name.startswith(".")]
+    assert not [p for p in (tmp_path / "two").iterdir() if p.name.startswith(TMP_PREFIX)]
 
 
 def test_verify_cli_names_the_bad_shard(inputs: list[Path], tmp_path: Path,
@@ -202,13 +204,17 @@ def test_refuses_finished_dataset_and_foreign_files(inputs: list[Path], tmp_path
                                                     llama3_tokenizer_path: Path) -> None:
     kw = dict(tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN, tokenizer_engine="giga")
     pack(inputs, tmp_path / "ds", **kw)
-    with pytest.raises(InvalidInput, match="already holds a packed dataset"):
-        pack(inputs, tmp_path / "ds", **kw)
+    before = _files(tmp_path / "ds")
+    with pytest.raises(InvalidInput, match=r"holds a finished pack result .*changed: config"):
+        pack(inputs, tmp_path / "ds", **{**kw, "seq_len": SEQ_LEN * 2})
+    assert _files(tmp_path / "ds") == before
+    pack(inputs, tmp_path / "ds", **kw)  # the same inputs and options: the same bytes again
+    assert _files(tmp_path / "ds") == before
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
-    with pytest.raises(InvalidInput, match=r"not empty \(notes\.txt"):
-        pack(inputs, tmp_path / "other", **kw)
-    assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
+    with pytest.raises(InvalidInput, match=r"did not write \(notes\.txt\)"):
+        pack(inputs, tmp_path / "other", overwrite=True, **kw)
+    assert [p.name for p in (tmp_path / "other").iterdir()] == ["notes.txt"]
 
 
 def test_chat_template(inputs: list[Path], tmp_path: Path, llama3_tokenizer_path: Path,

@@ -20,6 +20,7 @@ from boostpack.ingestion.readers import ReadOptions
 from boostpack.packing.config import DEFAULT_WINDOW, PackConfig
 from boostpack.packing.packer import Packer, plan
 from boostpack.packing.pipeline import pack
+from boostpack.runtime.outdir import RECORD_NAME
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [
@@ -79,7 +80,7 @@ def test_one_seq_len_limit_for_every_writer_of_sequences(user: str, tmp_path: Pa
 
 def _files(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()
-            and p.name != "manifest.json"}
+            and p.name not in ("manifest.json", RECORD_NAME)}
 
 
 def test_pack_takes_a_config_or_keywords_not_both(tmp_path: Path,

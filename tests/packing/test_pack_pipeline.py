@@ -18,11 +18,13 @@ import zstandard
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.readers import read_batches
 from boostpack.packing.pipeline import pack
+from boostpack.runtime.outdir import RECORD_NAME
 
 SEQ_LEN = 64
 reading = importlib.import_module("boostpack.packing.reading")
 tasks = importlib.import_module("boostpack.packing.tasks")
 documents = importlib.import_module("boostpack.packing.documents")
+pipeline_module = importlib.import_module("boostpack.packing.pipeline")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _files(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and p.name != RECORD_NAME}
 
 
 def test_block_and_batch_sizes_do_not_change_the_output(corpus: Path, tmp_path: Path,
@@ -155,17 +157,32 @@ def test_gc_threshold_is_raised_during_a_pack_and_restored(corpus: Path, tmp_pat
                                                            llama3_tokenizer_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     before = gc.get_threshold()
-    seen = []
-    real = documents.DocBuilder.finish
+    seen: list[tuple[int, ...]] = []
+    in_task = []  # the engine check reads a sample before any task, at the usual threshold
+    real, real_task = documents.DocBuilder.finish, pipeline_module.run_task
+
+    failing = []
 
     def spy(self: object) -> object:
-        seen.append(gc.get_threshold())
+        if in_task:
+            seen.append(gc.get_threshold())
+        if failing:
+            raise InvalidInput("a bad batch")
         return real(self)  # type: ignore[arg-type]
 
+    def task(*args: object) -> object:
+        in_task.append(True)
+        try:
+            return real_task(*args)
+        finally:
+            in_task.pop()
+
     monkeypatch.setattr(documents.DocBuilder, "finish", spy)
+    monkeypatch.setattr(pipeline_module, "run_task", task)
     kw = dict(tokenizer=llama3_tokenizer_path, seq_len=SEQ_LEN, progress=False)
     pack(corpus, tmp_path / "ok", **kw)
     assert seen and all(t[0] >= 50_000 for t in seen) and gc.get_threshold() == before
-    with pytest.raises(InvalidInput):  # a failing run restores it too
-        pack(corpus, tmp_path / "ok", **kw)
+    failing.append(True)
+    with pytest.raises(InvalidInput, match="a bad batch"):  # a failing run restores it too
+        pack(corpus, tmp_path / "failed", **kw)
     assert gc.get_threshold() == before

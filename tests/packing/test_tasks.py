@@ -23,6 +23,7 @@ from boostpack.packing.pipeline import pack
 from boostpack.packing.render import renderer
 from boostpack.packing.tasks import plan_tasks
 from boostpack.runtime.backends import LocalProcesses
+from boostpack.runtime.outdir import RECORD_NAME
 
 pipeline = importlib.import_module("boostpack.packing.pipeline")
 join_module = importlib.import_module("boostpack.packing.join")
@@ -56,7 +57,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 def _files(path: Path) -> dict[str, bytes]:
     return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and p.name != RECORD_NAME}
 
 
 KW = dict(seq_len=SEQ_LEN, task_bytes=24 << 10, shard_size=SEQ_LEN * 4 * 16,

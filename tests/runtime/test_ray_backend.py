@@ -26,6 +26,7 @@ from ray_cluster import session_members
 from boostpack.deduplication.pipeline import dedup
 from boostpack.errors import InvalidInput
 from boostpack.packing.pipeline import pack
+from boostpack.runtime.outdir import RECORD_NAME
 
 if importlib.util.find_spec("ray") is None:  # not imported here: see conftest.ray_cluster
     pytest.skip("Ray is not installed (pip install 'boostpack[ray]')", allow_module_level=True)
@@ -64,7 +65,7 @@ def qa(corpora_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
 def outputs(out: Path) -> dict[str, bytes]:
     """Every output file but the report, by name: what must be byte-identical."""
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name != "report.json"}
+            if p.is_file() and p.name not in ("report.json", RECORD_NAME)}
 
 
 def same_result(report: dict[str, Any], local: dict[str, Any]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from boostpack.commands._output import add_overwrite_option
 from boostpack.commands._reading import add_read_options, read_kwargs
 from boostpack.commands._running import add_backend_options, backend_kwargs
 from boostpack.deduplication.settings import (
@@ -64,6 +65,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--memory", default="4G", help="memory budget of the clustering phase (4G)")
     add_read_options(p)
     add_backend_options(p)
+    add_overwrite_option(p)
     p.add_argument("--json", action="store_true", help="print report.json to stdout")
     p.set_defaults(func=run)
 
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         fields=args.fields, against=args.against, keep=args.keep or "first", keep_max=args.keep_max,
         verify=not args.no_verify, decontam_ngram=args.decontam_ngram,
         decontam_min_overlap=args.decontam_min_overlap, workers=args.workers,
-        memory=args.memory, **read_kwargs(args),
+        memory=args.memory, overwrite=args.overwrite, **read_kwargs(args),
         **backend_kwargs(args),
     )
     for line in summary_lines(report):

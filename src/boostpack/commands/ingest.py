@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from boostpack.commands._output import add_overwrite_option
 from boostpack.commands._reading import add_read_options, read_kwargs
 from boostpack.runtime.console import emit_json, log
 
@@ -17,6 +18,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or directories")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")
     add_read_options(p)
+    add_overwrite_option(p)
     p.add_argument("--shard-mb", type=int, default=256, metavar="MB",
                    help="uncompressed MB of records per output shard (default 256)")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from boostpack.ingestion.pipeline import ingest
 
     report = ingest(args.inputs, args.output, shard_bytes=args.shard_mb << 20,
-                    **read_kwargs(args))
+                    overwrite=args.overwrite, **read_kwargs(args))
     for line in summary_lines(report):
         log(line)
     seconds = report["seconds"]

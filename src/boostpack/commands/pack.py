@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from boostpack.commands._output import add_overwrite_option
 from boostpack.commands._reading import add_read_options, read_kwargs
 from boostpack.commands._running import add_backend_options, backend_kwargs
 from boostpack.packing.config import (
@@ -65,6 +66,7 @@ def register(subparsers: Any) -> None:
                    f"each packed on its own and resumable ({DEFAULT_TASK_BYTES})")
     add_read_options(p)
     add_backend_options(p)
+    add_overwrite_option(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON to stdout")
     p.set_defaults(func=run)
 
@@ -79,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         add_eos=args.add_eos, pad_id=args.pad_id, workers=args.workers,
         shard_size=args.shard_size, tokenizer_engine=args.tokenizer_engine, window=args.window,
         loss_on=args.loss_on, max_record_bytes=args.max_record_bytes,
-        task_bytes=args.task_bytes, **read_kwargs(args), **backend_kwargs(args),
+        task_bytes=args.task_bytes, overwrite=args.overwrite, **read_kwargs(args),
+        **backend_kwargs(args),
     )
     if args.json:
         emit_json(summary)

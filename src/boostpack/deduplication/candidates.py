@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from boostpack.errors import InvalidInput
+from boostpack.runtime.atomic import naming_output
 
 ENTRY = np.dtype([("key", "<u8"), ("doc", "<u4")])
 # Bytes of memory one buffered entry costs while it is sorted: key + doc, the argsort index,
@@ -100,7 +101,9 @@ class PairFinder:
     def _spill(self, entries: np.ndarray, index: int) -> Path:
         self.spill_dir.mkdir(parents=True, exist_ok=True)
         path = self.spill_dir / f"run-{os.getpid()}-{index:05d}.bin"
-        entries[_order(entries)].tofile(path)
+        # Not ndarray.tofile: its write errors say "N requested and M written", with no errno.
+        with naming_output(path), open(path, "wb") as f:
+            f.write(entries[_order(entries)].data)
         return path
 
     def _merge(self, runs: list[Path]) -> Iterator[Pairs]:

@@ -76,6 +76,7 @@ from boostpack.deduplication.write import (
 from boostpack.errors import InvalidInput
 from boostpack.runtime.atomic import atomic_write
 from boostpack.runtime.executor import TaskRunner, check_backend, open_runner
+from boostpack.runtime.outdir import StageOutput, claim, file_states
 from boostpack.runtime.sizes import parse_size
 
 __all__ = ["DedupConfig", "dedup", "removed_line"]
@@ -83,6 +84,8 @@ __all__ = ["DedupConfig", "dedup", "removed_line"]
 # Phase 1 task size for plain inputs (see boostpack.ingestion.splits). 32 MB is ~1 s of work per
 # task; 64 MB made 300 MB into 5 tasks, 3 of them on one of 2 workers.
 _SPLIT_BYTES = 32 << 20
+OUTPUT = StageOutput("dedup", finished="report.json",
+                     names=(*workdir.OUTPUT_DIRS, workdir.WORK_DIR, "report.json"), resumes=True)
 
 
 def dedup(
@@ -98,6 +101,7 @@ def dedup(
     progress: bool | None = None,
     backend: str = "local",
     ray_address: str | None = None,
+    overwrite: bool = False,
     **settings: Any,
 ) -> dict[str, Any]:
     """Deduplicate ``inputs`` into ``output_dir`` (``kept/``, ``removed/``, ``quarantine/``,
@@ -120,7 +124,9 @@ def dedup(
     ``ray_address``, else ``$RAY_ADDRESS``, else a Ray started for the run; ``workers`` then
     defaults to the cluster's CPUs; inputs and ``output_dir`` on storage every node sees). The
     output is byte-identical either way. ``progress``: per-phase progress on stderr (None:
-    unless turned off process-wide, as ``--quiet`` does).
+    unless turned off process-wide, as ``--quiet`` does). ``overwrite``: replace a finished
+    dedup output made from other inputs or settings (else refused; the output directory is
+    claimed first, ``runtime.outdir``: one run at a time).
     """
     t_start = time.monotonic()
     config = _settings(config, settings)
@@ -131,21 +137,24 @@ def dedup(
     batch_lines = check_int("batch_lines", batch_lines)
     check_backend(backend, ray_address)
     input_files, ref_files, out = _check_paths(inputs, against, output_dir, config)
-    out.mkdir(parents=True, exist_ok=True)
-    # One set of workers for all phases: spawning a local process costs ~0.5 s.
-    with open_runner(backend, workers, ray_address=ray_address, progress=progress,
-                     label="dedup") as runner:
-        runner.check_shared([*ref_files, *input_files, *config.read.requests], out)
-        work = workdir.prepare(out, workdir.fingerprint(config.params(), input_files, ref_files,
-                                                        split_bytes))
-        report = _run(runner, work, out, input_files, ref_files, config, memory_bytes,
-                      split_bytes, batch_lines)
-    total = time.monotonic() - t_start
-    report["timings"]["total"] = round(total, 3)
-    report["mb_per_s"] = round(report["input_bytes"] / 1e6 / max(total, 1e-9), 2)
-    with atomic_write(out / "report.json") as f:
-        f.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
-    workdir.remove(out)
+    fingerprint = {"config": config.params(), "inputs": file_states(input_files),
+                   "against": file_states(ref_files), "requests": file_states(config.read.requests)}
+    with claim(out, stage=OUTPUT, fingerprint=fingerprint, overwrite=overwrite):
+        # One set of workers for all phases: spawning a local process costs ~0.5 s.
+        with open_runner(backend, workers, ray_address=ray_address, progress=progress,
+                         label="dedup") as runner:
+            runner.check_shared([*ref_files, *input_files, *config.read.requests], out)
+            work = workdir.prepare(out, workdir.fingerprint(config.params(), input_files,
+                                                            ref_files, split_bytes))
+            report = _run(runner, work, out, input_files, ref_files, config, memory_bytes,
+                          split_bytes, batch_lines)
+        total = time.monotonic() - t_start
+        report["timings"]["total"] = round(total, 3)
+        report["mb_per_s"] = round(report["input_bytes"] / 1e6 / max(total, 1e-9), 2)
+        with atomic_write(out / "report.json") as f:
+            f.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+                    + b"\n")
+        workdir.remove(out)
     records = report["input"] - report["quarantined"]
     if records and report["empty_text"] == records:
         from boostpack.runtime.console import log

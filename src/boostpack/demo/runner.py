@@ -6,7 +6,8 @@ packed sets, read by two ranks, with an exact resume) → report (what is in the
 dedup did to it, as ``report.html`` + ``report.json`` in the work directory). ``STEPS`` is the ordered list; each step
 takes the ``DemoRun`` (work directory, earlier outputs) and returns its summary dict, which
 ``run_demo`` yields for the caller to show (``boostpack demo`` prints it). Every step is a public
-API call, so the demo doubles as a worked example.
+API call, so the demo doubles as a worked example. A rerun into the same directory writes a new
+sample, so each stage replaces its earlier output (``overwrite=True``).
 """
 
 from __future__ import annotations
@@ -46,12 +47,13 @@ def _sample(demo: DemoRun) -> dict[str, Any]:
 
 def _ingest(demo: DemoRun) -> dict[str, Any]:
     return ingest(demo.inputs, demo.workdir / "ingested",
-                  requests=[demo.workdir / "sample" / sample.REQUESTS_PATH], progress=False)
+                  requests=[demo.workdir / "sample" / sample.REQUESTS_PATH], progress=False,
+                  overwrite=True)
 
 
 def _dedup(demo: DemoRun) -> dict[str, Any]:
     out = demo.workdir / "dedup"
-    report = dedup([demo.workdir / "ingested" / "records"], out, progress=False)
+    report = dedup([demo.workdir / "ingested" / "records"], out, progress=False, overwrite=True)
     # Score against the planted duplicates: a pair is found when both records end in one
     # cluster, i.e. follow dup_of to the same kept record.
     kept_as: dict[str, str] = {}
@@ -89,9 +91,10 @@ def _pack(demo: DemoRun) -> dict[str, Any]:
     trained = demo.tokenizer is None
     tokenizer = _train_tokenizer(demo) if trained else demo.tokenizer
     qa = pack([demo.workdir / "dedup" / "kept"], demo.workdir / "packed-qa", tokenizer=tokenizer,
-              seq_len=1024, progress=False)
+              seq_len=1024, progress=False, overwrite=True)
     general = pack([demo.workdir / "sample" / "textbook.jsonl"], demo.workdir / "packed-general",
-                   tokenizer=tokenizer, seq_len=1024, template="text", progress=False)
+                   tokenizer=tokenizer, seq_len=1024, template="text", progress=False,
+                   overwrite=True)
     verify(demo.workdir / "packed-qa")
     verify(demo.workdir / "packed-general")
     return {"tokenizer": str(tokenizer), "trained_tokenizer": trained, "qa": qa, "general": general}

@@ -28,7 +28,7 @@ from boostpack.format.manifest import (
     token_dtype_name,
     write_manifest,
 )
-from boostpack.runtime.atomic import TMP_PREFIX
+from boostpack.runtime.atomic import TMP_PREFIX, naming_output
 
 
 def token_dtype(vocab_size: int) -> np.dtype:
@@ -58,15 +58,17 @@ class HashingFile:
     def write(self, data: Any) -> None:
         """Append ``data`` (anything exposing a contiguous buffer)."""
         view = memoryview(data).cast("B")
-        self._f.write(view)
+        with naming_output(self.final):
+            self._f.write(view)
         self._hash.update(view)
         self.nbytes += view.nbytes
 
     def commit(self) -> dict[str, Any]:
         """Rename into place; return the manifest's entry for the file."""
-        self._f.flush()
-        os.fsync(self._f.fileno())
-        self._f.close()
+        with naming_output(self.final):
+            self._f.flush()
+            os.fsync(self._f.fileno())
+            self._f.close()
         os.replace(self.tmp, self.final)
         return {"path": self.final.name, "bytes": self.nbytes, "xxh3": self._hash.hexdigest()}
 

@@ -1,6 +1,8 @@
 """Ingest: input files in any supported format → canonical record shards, quarantine, report.
 
-Output layout (every file written atomically; stale parts of an earlier run are removed first):
+Output layout (every file written atomically; the directory is claimed first, see
+``runtime.outdir``: an unfinished earlier run is cleared, a finished one of other inputs or
+options refused unless ``overwrite``):
 
 - ``records/part-00000.jsonl.zst`` …: canonical records as JSON lines, one zstd frame per shard
   (with content checksum), a new shard once ``shard_bytes`` of uncompressed JSON are written;
@@ -25,20 +27,15 @@ from boostpack.errors import InvalidInput
 from boostpack.ingestion.parts import PartWriter
 from boostpack.ingestion.quarantine import QUARANTINE_DIR, QuarantineWriter
 from boostpack.ingestion.readers import ReadOptions, expand_inputs, read_batches
-from boostpack.runtime.atomic import atomic_write, sweep_temp_files
+from boostpack.runtime.atomic import atomic_write
 from boostpack.runtime.console import Progress
 from boostpack.runtime.gc_threshold import fewer_collections
+from boostpack.runtime.outdir import StageOutput, claim, file_states
 
 RECORDS_DIR = "records"
 REPORT_NAME = "report.json"
-
-
-def _clear_previous(output_dir: Path) -> None:
-    sweep_temp_files(output_dir)
-    for sub, pattern in ((RECORDS_DIR, "part-*.jsonl.zst"), (QUARANTINE_DIR, "part-*.jsonl")):
-        for p in (output_dir / sub).glob(pattern):
-            p.unlink()
-    (output_dir / REPORT_NAME).unlink(missing_ok=True)
+OUTPUT = StageOutput("ingest", finished=REPORT_NAME,
+                     names=(RECORDS_DIR, QUARANTINE_DIR, REPORT_NAME))
 
 
 def _input_files(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
@@ -61,12 +58,15 @@ def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
            output_dir: str | os.PathLike[str], *, fmt: str = "auto",
            mapping: Mapping[str, str] | None = None, strict: bool = False,
            requests: Sequence[str | os.PathLike[str]] = (), shard_bytes: int = 256 << 20,
-           batch_lines: int = 8192, progress: bool | None = None) -> dict[str, Any]:
+           batch_lines: int = 8192, progress: bool | None = None,
+           overwrite: bool = False) -> dict[str, Any]:
     """Read ``inputs`` (files or directories), write canonical shards + quarantine + report.
 
     Returns the report (as written to ``report.json``) plus ``seconds`` and ``input_bytes``
     (decompressed) for throughput. ``shard_bytes`` is uncompressed JSON bytes per record shard.
     ``progress``: lines and MB read, on stderr (None: unless ``--quiet``).
+    ``overwrite``: replace a finished ingest output made from other inputs or options (else
+    refused).
     """
     if shard_bytes < 1:
         raise InvalidInput(f"shard_bytes must be >= 1, got {shard_bytes}")
@@ -74,8 +74,15 @@ def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                           requests=tuple(requests))
     out = Path(output_dir)
     files = _input_files(inputs, out)
-    _clear_previous(out)
+    fingerprint = {"inputs": file_states(files), "requests": file_states(options.requests),
+                   "format": fmt, "mapping": options.mapping, "strict": strict,
+                   "shard_bytes": shard_bytes}
+    with claim(out, stage=OUTPUT, fingerprint=fingerprint, overwrite=overwrite):
+        return _ingest_files(files, out, options, shard_bytes, batch_lines, progress)
 
+
+def _ingest_files(files: list[str], out: Path, options: ReadOptions, shard_bytes: int,
+                  batch_lines: int, progress: bool | None) -> dict[str, Any]:
     start = time.perf_counter()
     records = PartWriter(out / RECORDS_DIR, ".jsonl.zst", shard_bytes, compress=True)
     quarantine = QuarantineWriter(out, shard_bytes)
@@ -112,8 +119,8 @@ def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
               for k in ("lines", "records", "quarantined", "empty")}
     report: dict[str, Any] = {
         "inputs": files,
-        "format": fmt,
-        "mapping": dict(mapping) if mapping else None,
+        "format": options.fmt,
+        "mapping": dict(options.mapping) if options.mapping else None,
         **totals,
         "by_reason": dict(sorted(by_reason.items())),
         "by_file": by_file,

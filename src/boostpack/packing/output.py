@@ -10,7 +10,9 @@ Layout while a run is unfinished::
 
 ``join`` turns them into the dataset and writes ``manifest.json`` last, so a killed run never
 leaves a directory that loads as a dataset; rerunning with the same inputs and options resumes
-(finished tasks are skipped), anything else starts over.
+(finished tasks are skipped), anything else starts over. The directory is claimed first
+(``runtime.outdir``): one run at a time, and a finished dataset of other inputs or options is
+replaced only with ``overwrite``.
 """
 
 from __future__ import annotations
@@ -23,15 +25,20 @@ from typing import Any
 import numpy as np
 import orjson
 
-from boostpack.errors import InvalidInput
-from boostpack.format.manifest import MANIFEST, is_dataset_file
+from boostpack.format.manifest import DOC_IDS, DOC_OFFSETS, MANIFEST
 from boostpack.format.writer import ShardWriter
 from boostpack.ingestion.quarantine import QUARANTINE_DIR, QuarantineWriter
 from boostpack.packing.job import PackJob
 from boostpack.packing.packer import Packer
-from boostpack.runtime.atomic import TMP_PREFIX, atomic_write, sweep_temp_files
+from boostpack.runtime.atomic import atomic_write, sweep_temp_files
+from boostpack.runtime.outdir import StageOutput
 
 WORK_DIR = ".work"
+# What a pack run writes into its output directory (``runtime.outdir``); an unfinished run of
+# the same inputs and options resumes from its work directory.
+OUTPUT = StageOutput("pack", finished=MANIFEST,
+                     names=(MANIFEST, DOC_OFFSETS, DOC_IDS, "shard-*.tokens", "shard-*.index",
+                            QUARANTINE_DIR, WORK_DIR), resumes=True)
 
 
 def task_dir(out: Path, index: int) -> Path:
@@ -42,35 +49,26 @@ def markers_dir(out: Path) -> Path:
     return out / WORK_DIR / "done"
 
 
-def prepare_output(directory: Path, run: bytes) -> bool:
-    """Make ``directory`` ready for the run described by ``run`` (its fingerprint): refuse a
-    finished dataset or foreign files; resume an unfinished run with the same fingerprint
-    (True), else delete what an earlier run of ours left and start over (False)."""
-    if (directory / MANIFEST).exists():
-        raise InvalidInput(f"{directory} already holds a packed dataset; remove it or choose "
-                           "another output directory")
-    if not directory.exists():
-        directory.mkdir(parents=True)
-    elif not directory.is_dir():
-        raise InvalidInput(f"{directory} exists and is not a directory")
-    entries = list(directory.iterdir())
-    foreign = [p.name for p in entries if not (is_dataset_file(p.name) or p.name in (
-        QUARANTINE_DIR, WORK_DIR) or p.name.startswith(TMP_PREFIX))]
-    if foreign:
-        raise InvalidInput(f"{directory} is not empty ({foreign[0]}, ...); packing needs an "
-                           "empty or unfinished output directory")
+def prepare_output(directory: Path, run: bytes, resuming: bool) -> bool:
+    """Ready the work directory of the run described by ``run`` (its fingerprint), inside
+    ``runtime.outdir.claim`` (which refused a directory that is not pack's and cleared it unless
+    ``resuming``): resume an unfinished run with the same fingerprint (True), else clear what an
+    earlier run left and start over (False)."""
     run_file = directory / WORK_DIR / "run.json"
-    try:
-        if run_file.read_bytes() == run:
-            sweep_temp_files(directory)
-            return True
-    except FileNotFoundError:
-        pass
-    for p in entries:
-        if p.is_dir():
-            shutil.rmtree(p)
-        else:
-            p.unlink()
+    if resuming:
+        try:
+            if run_file.read_bytes() == run:
+                sweep_temp_files(directory)
+                return True
+        except FileNotFoundError:
+            pass
+        for p in directory.iterdir():
+            if not OUTPUT.owns(p.name):
+                continue  # the claim's lock and record
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
     with atomic_write(run_file, "wb") as f:
         f.write(run)
     return False

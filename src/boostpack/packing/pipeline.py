@@ -46,13 +46,14 @@ from boostpack.packing.config import (
 from boostpack.packing.fastlane import FastLane
 from boostpack.packing.job import PackJob
 from boostpack.packing.join import join
-from boostpack.packing.output import WORK_DIR, markers_dir, prepare_output, summary
+from boostpack.packing.output import OUTPUT, WORK_DIR, markers_dir, prepare_output, summary
 from boostpack.packing.reading import InputPiece, ReadSetup, first_format, read_documents
 from boostpack.packing.tasks import PackTask, plan_tasks, run_task
 from boostpack.packing.tokenization import set_threads
 from boostpack.runtime.backends import Backend, InProcess, LocalProcesses
 from boostpack.runtime.console import Progress, log
 from boostpack.runtime.executor import TaskRunner, check_backend, open_runner, resolve_workers
+from boostpack.runtime.outdir import claim
 
 # The engine check compares on the input's first documents, up to 512 of them and 64 KB of
 # text (~16k Llama-3 tokens): tokenizers runs at ~1-3 MB/s here.
@@ -86,6 +87,7 @@ def pack(
     config: PackConfig | None = None,
     backend: str | Backend = "local",
     ray_address: str | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Tokenize and pack ``inputs`` (files or directories of JSONL / JSONL.zst / Parquet) into a
     packed dataset at ``output_dir`` (format: ``docs/format.md``); return the summary.
@@ -102,15 +104,13 @@ def pack(
     (else ``$RAY_ADDRESS``, else a Ray started for the run; inputs, tokenizer and
     ``output_dir`` on storage every node sees); or a ``runtime.backends.Backend``. The output
     is byte-identical whichever runs it.
-    ``progress``: None draws a progress line only when stderr is a terminal. Rerunning into
-    the output of an interrupted run with the same inputs and options resumes it.
+    ``progress``: None shows progress on stderr unless turned off process-wide (``--quiet``).
+    Rerunning into the output of an interrupted run with the same inputs and options resumes
+    it; ``overwrite``: replace a finished dataset made from other inputs or options (else
+    refused; one made from the same ones is rebuilt, the same bytes).
     """
     started = time.monotonic()
-    if isinstance(backend, str):
-        check_backend(backend, ray_address)
-    files = expand_inputs(inputs)
-    if not files:
-        raise InvalidInput("no input files")
+    files = _check_inputs(inputs, backend, ray_address)
     reading = {"fmt": fmt, "mapping": mapping, "strict": strict, "requests": tuple(requests)}
     job = PackJob.resolve(_config(config, tokenizer, reading, seq_len=seq_len,
                                   strategy=strategy, template=template, add_bos=add_bos,
@@ -124,22 +124,44 @@ def pack(
                              _Sample(plan[0][0], job))
     if verdict.warning:
         log(f"boostpack pack: warning: {verdict.warning}")
-    prepare_output(out, _fingerprint(job, files, verdict))
-    runner, threads = _runner(workers, backend, ray_address, len(plan),
-                              _fast_lane_input(plan[0][0], job))
-    runner.check_shared([*files, str(job.tokenizer), *map(str, job.config.read.requests)], out)
-    tasks = [PackTask(i, pieces, job, verdict.engine, verdict.exact_cuts, str(out), threads)
-             for i, pieces in enumerate(plan)]
-    results = []
-    with runner, Progress("pack", total=len(tasks), unit="tasks", enabled=progress) as bar:
-        for result in runner.run(run_task, tasks, markers_dir(out)):
-            results.append(result)
-            bar.update(1, sum(p["bytes_read"] for p in result["pieces"]))
-    manifest = join(out, job, tasks, results, files, verdict.engine)
-    shutil.rmtree(out / WORK_DIR, ignore_errors=True)
+    run = _fingerprint(job, files, verdict)
+    with claim(out, stage=OUTPUT, fingerprint=orjson.loads(run), overwrite=overwrite) as resuming:
+        prepare_output(out, run, resuming)
+        runner, threads = _runner(workers, backend, ray_address, len(plan),
+                                  _fast_lane_input(plan[0][0], job))
+        with runner:
+            runner.check_shared([*files, str(job.tokenizer),
+                                 *map(str, job.config.read.requests)], out)
+            tasks = [PackTask(i, pieces, job, verdict.engine, verdict.exact_cuts, str(out),
+                              threads) for i, pieces in enumerate(plan)]
+            results = _run_tasks(runner, tasks, out, progress)
+        manifest = join(out, job, tasks, results, files, verdict.engine)
+        shutil.rmtree(out / WORK_DIR, ignore_errors=True)
     input_bytes = sum(p["bytes_read"] for r in results for p in r["pieces"])
     return summary(out, manifest, input_bytes, time.monotonic() - started,
                    {"tasks": len(tasks), "workers": runner.workers, "execution": runner.usage()})
+
+
+def _run_tasks(runner: TaskRunner, tasks: list[PackTask], out: Path,
+               progress: bool | None) -> list[dict[str, Any]]:
+    """Every task's result, in task order (a resumed run finds the finished ones' markers)."""
+    results = []
+    with Progress("pack", total=len(tasks), unit="tasks", enabled=progress) as bar:
+        for result in runner.run(run_task, tasks, markers_dir(out)):
+            results.append(result)
+            bar.update(1, sum(p["bytes_read"] for p in result["pieces"]))
+    return results
+
+
+def _check_inputs(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+                  backend: str | Backend, ray_address: str | None) -> list[str]:
+    """The input files, and the backend settings checked, before any work."""
+    if isinstance(backend, str):
+        check_backend(backend, ray_address)
+    files = expand_inputs(inputs)
+    if not files:
+        raise InvalidInput("no input files")
+    return files
 
 
 def _output_outside(out: Path, files: list[str]) -> Path:

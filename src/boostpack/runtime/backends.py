@@ -13,8 +13,11 @@ machine); ``LocalBackend`` gives both for backends that run on this machine.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import wait
 from typing import Any, Generic, Protocol, TypeVar
 
 from boostpack.errors import InvalidInput
@@ -101,6 +104,27 @@ class InProcess(LocalBackend):
         pass
 
 
+def exit_with_parent() -> None:
+    """In a worker process: exit as soon as the process that started it dies.
+
+    A pool worker waits on a queue whose write end it holds itself, so a parent killed with
+    SIGKILL left its workers blocked forever. ``multiprocessing`` gives a spawned child the
+    read end of a pipe only its parent holds open (``parent_process().sentinel``): a thread
+    waits on it and ends the worker when it becomes readable. A wait, not a poll: no cost while
+    the parent lives. (``PR_SET_PDEATHSIG`` is not used: it fires when the *thread* that
+    started the worker ends, and a pool starts workers from whichever thread submits.)
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)  # no cleanup to run: outputs are temp files until renamed
+
+    threading.Thread(target=watch, name="boostpack-parent-watch", daemon=True).start()
+
+
 class LocalProcesses(LocalBackend):
     """``workers`` processes on this machine, started on first use and reused until ``close``.
 
@@ -108,7 +132,8 @@ class LocalProcesses(LocalBackend):
     task's function must be importable at module top level. Spawning and importing numpy costs
     ~0.5 s per process, worth paying once per run rather than once per stage. Up to
     ``2 * workers`` tasks are submitted ahead, so workers never wait for the consumer while
-    memory stays bounded by the task size, not the task count.
+    memory stays bounded by the task size, not the task count. Workers exit when this process
+    dies (``exit_with_parent``), however it dies.
     """
 
     def __init__(self, workers: int) -> None:
@@ -119,7 +144,8 @@ class LocalProcesses(LocalBackend):
     def submit(self, fn: Callable[[T], R], task: T) -> TaskHandle[R]:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                             mp_context=multiprocessing.get_context("spawn"))
+                                             mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=exit_with_parent)
         return self._pool.submit(fn, task)
 
     def close(self) -> None:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from boostpack.errors import InvalidInput
+from boostpack.errors import CorruptData, InvalidInput
 from boostpack.runtime.atomic import atomic_write
 from boostpack.runtime.backends import Backend, InProcess, LocalProcesses, TaskHandle, check_workers
 from boostpack.runtime.console import Progress
@@ -58,9 +58,14 @@ def _marker_path(state_dir: Path, index: int, task: Any) -> Path:
 
 def _load_marker(path: Path) -> tuple[bool, Any]:
     try:
-        return True, orjson.loads(path.read_bytes())["result"]
+        data = path.read_bytes()
     except FileNotFoundError:
         return False, None
+    try:
+        return True, orjson.loads(data)["result"]
+    except (orjson.JSONDecodeError, KeyError, TypeError) as err:
+        raise CorruptData(f"{path}: damaged task completion marker ({type(err).__name__}: "
+                          f"{err}); delete it to redo the task") from None
 
 
 def _write_marker(path: Path, result: Any) -> None:
