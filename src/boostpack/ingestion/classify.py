@@ -13,7 +13,8 @@ the longest line. Rows that arrive already parsed (Parquet) go through ``object_
 
 Reason codes: ``invalid_utf8``, ``invalid_json``, ``not_an_object``, ``unknown_format``,
 ``missing_field:<f>``, ``wrong_type:<f>``, ``empty_field:<f>``, ``unclosed_think``,
-``batch_error:<code>``, ``truncated_answer``, ``truncated_stream``, ``corrupt_stream``.
+``out_of_range:<f>``, ``batch_error:<code>``, ``no_request``, ``truncated_answer``,
+``unserializable``, ``truncated_stream``, ``corrupt_stream``.
 """
 
 from __future__ import annotations
@@ -50,14 +51,17 @@ class Batch:
 
     ``raw[i]`` is the original bytes of ``records[i]``'s line without its terminator (``\\n`` or
     ``\\r\\n``) or a leading BOM; for Parquet, the row as compact JSON. ``lines[i]`` is its
-    1-based line (Parquet: row). ``format`` is the file's format once known. ``bytes_read``
-    counts one terminator per line, also for a final unterminated one (Parquet: raw + 1).
+    1-based line (Parquet: row), ``offsets[i]`` its byte offset in the decompressed stream (-1
+    for a row), as a quarantine entry would give them. ``format`` is the file's format once
+    known. ``bytes_read`` counts one terminator per line, also for a final unterminated one
+    (Parquet: raw + 1).
     """
 
     file: str
     records: list[dict[str, Any]] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
     quarantined: list[QuarantineEntry] = field(default_factory=list)
     empty: int = 0
     lines_read: int = 0
@@ -128,6 +132,7 @@ class Classifier:
         batch.records.append(record)
         batch.raw.append(raw)
         batch.lines.append(line_no)
+        batch.offsets.append(offset)
 
 
 def _classify(cls: Classifier, runs: Iterable[list[bytes]], batch_lines: int, start: int = 0,
@@ -153,7 +158,7 @@ def _classify(cls: Classifier, runs: Iterable[list[bytes]], batch_lines: int, st
                 take = min(len(run) - i, batch_lines - batch.lines_read)
                 # The per-line loop, inlined: this is where reading spends its Python time.
                 convert = cls.convert
-                records, raws, numbers = batch.records, batch.raw, batch.lines
+                records, raws, numbers, offsets = batch.records, batch.raw, batch.lines, batch.offsets
                 for line in run[i:i + take]:
                     line_no += 1
                     at = offset
@@ -185,6 +190,7 @@ def _classify(cls: Classifier, runs: Iterable[list[bytes]], batch_lines: int, st
                     records.append(record)
                     raws.append(line)
                     numbers.append(line_no)
+                    offsets.append(at)
                 batch.lines_read += take
                 i += take
                 if batch.lines_read >= batch_lines:

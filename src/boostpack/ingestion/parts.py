@@ -62,6 +62,12 @@ class PartWriter:
         if self._bytes >= self.shard_bytes:
             self.close()
 
+    @property
+    def lines_written(self) -> int:
+        """Lines written so far, over every shard."""
+        open_lines = self._lines if self._out is not None else 0
+        return sum(shard.get("lines", 0) for shard in self.shards) + open_lines
+
     def _flush(self) -> None:
         if self._buf:
             assert self._out is not None
