@@ -153,12 +153,35 @@ def test_openai_batch_output(tmp_path: Path) -> None:
                   "generator": "m-1", "orig_id": "batch_req_1"}
     assert (rf["id"], rf["question"], rf["answer"]) == ("f", "Qf", "Af")
     reasons = [(q.line, q.reason, q.detail) for q in b.quarantined]
-    assert reasons == [(2, "missing_field:question", ""),
+    assert reasons == [(2, "no_request", "custom_id 'b' is in no requests file"),
                        (3, "batch_error:batch_expired", "This request could not be executed."),
                        (4, "batch_error:invalid_prompt", "bad prompt"),
                        (5, "truncated_answer", "")]
     # Without the requests file nothing is guessed: line 1 has no question either.
-    assert _read(out).quarantined[0].reason == "missing_field:question"
+    q = _read(out).quarantined[0]
+    assert q.reason == "missing_field:question" and "--requests" in q.detail
+
+
+def test_openai_batch_request_metadata_is_carried(tmp_path: Path) -> None:
+    meta = {"discipline": "STEM/Physics", "difficulty": "3", "source": "seed-v2", "batch": "7",
+            "id": "theirs"}
+    requests = _write(tmp_path / "req.jsonl", [
+        _j({"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {
+            "model": "m-1", "metadata": meta, "messages": [{"role": "user", "content": "Qa"}]}}),
+        _j({"custom_id": "b", "body": {"metadata": {"difficulty": "hard"},
+                                       "messages": [{"role": "user", "content": "Qb"}]}}),
+    ])
+    out = _write(tmp_path / "out.jsonl", [
+        _batch_line("a", "Aa"),
+        _j({"custom_id": "b", "difficulty": 5, "batch": "own", "error": None,
+            "response": {"status_code": 200, "body": {"choices": [{"message": {"content": "Ab"}}]}}}),
+    ])
+    ra, rb = _read(out, ReadOptions(requests=(requests,))).records
+    assert ra == {"id": "a", "question": "Qa", "answer": "Aa", "discipline": ["STEM", "Physics"],
+                  "difficulty": "3", "source": "seed-v2", "generator": "m-1",
+                  "orig_id": "batch_req_1", "batch": "7", "orig_orig_id": "theirs"}
+    # The line's own fields keep their names; the request's go beside them.
+    assert (rb["difficulty"], rb["batch"], rb["orig_difficulty"]) == (5, "own", "hard")
 
 
 def test_openai_batch_other_endpoints(tmp_path: Path) -> None:
