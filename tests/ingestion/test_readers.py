@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -391,7 +393,7 @@ def test_parquet_without_pyarrow_is_a_clear_error(tmp_path: Path,
     p = tmp_path / "d.parquet"
     p.write_bytes(b"PAR1")
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    with pytest.raises(InvalidInput, match=r"pip install 'boostpack\[parquet\]'"):
+    with pytest.raises(InvalidInput, match=r"pip install 'boostpack\[arrow\]'"):
         list(read_batches(p))
 
 
@@ -460,3 +462,36 @@ def test_real_corpus_first_batches(corpora_dir: Path) -> None:
     assert all(r["id"] and r["question"] and r["answer"] for r in b.records)
     zh = next(read_batches(corpora_dir / "zh_poetry.jsonl.zst", batch_lines=500))
     assert zh.format == "text" and len(zh.records) == 500
+
+
+# --- inputs that are not regular files ------------------------------------------------------
+
+def test_fifos_devices_and_link_loops_are_refused_by_name(tmp_path: Path) -> None:
+    fifo = tmp_path / "gen.jsonl"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.jsonl"
+    loop.symlink_to(loop)
+    broken = tmp_path / "gone.jsonl"
+    broken.symlink_to(tmp_path / "nowhere.jsonl")
+    for path, message in ((fifo, "a FIFO, not a regular file"), ("/dev/null", "a character device"),
+                          (loop, "symbolic link loop"), (broken, "broken symbolic link")):
+        with pytest.raises(InvalidInput, match=f"^{path}: {message}"):
+            expand_inputs([path])
+    # Inside a directory, too: a FIFO with a JSONL name is never opened (that waits forever).
+    (tmp_path / "d").mkdir()
+    os.mkfifo(tmp_path / "d" / "part.jsonl")
+    with pytest.raises(InvalidInput, match=f"^{tmp_path / 'd' / 'part.jsonl'}: a FIFO"):
+        expand_inputs([tmp_path / "d"])
+
+
+@pytest.mark.parametrize("stage", ["dedup", "pack"])
+def test_dedup_and_pack_refuse_a_fifo_at_once(tmp_path: Path, stage: str) -> None:
+    """They waited forever on a FIFO input (ingest refused it); now one line and exit 1."""
+    fifo = tmp_path / "in.jsonl"
+    os.mkfifo(fifo)
+    extra = ["--tokenizer", str(tmp_path / "tok.json")] if stage == "pack" else []
+    done = subprocess.run([sys.executable, "-m", "boostpack", stage, str(fifo), "-o",
+                           str(tmp_path / "out"), *extra], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == f"boostpack {stage}: error: {fifo}: a FIFO, not a regular file: inputs " \
+                          "are read more than once, so write it to a file first\n"
