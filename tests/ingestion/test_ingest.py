@@ -13,7 +13,7 @@ from boostpack.demo.sample import REQUESTS_PATH, TRUTH_PATH, write_sample
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.inspection import inspect_records
 from boostpack.ingestion.pipeline import ingest
-from boostpack.ingestion.readers import read_batches, read_records
+from boostpack.ingestion.readers import ReadOptions, read_batches, read_records
 from boostpack.ingestion.records import record_text
 
 
@@ -79,7 +79,7 @@ def test_deterministic_and_sharded(tmp_path: Path) -> None:
     shards = a["record_shards"]
     assert len(shards) > 3 and sum(s["lines"] for s in shards) == a["records"]
     assert all(s["bytes"] >= 20_000 for s in shards[:-1])
-    # Each shard is a complete zstd frame with a checksum, readable on its own.
+    # Each shard is complete zstd frames with a checksum, readable on its own.
     for s in shards:
         assert len(list(read_records(tmp_path / "a" / s["path"]))) == s["lines"]
     # A rerun with bigger shards leaves no stale parts behind.
@@ -222,3 +222,20 @@ def test_mostly_quarantined_files_are_named(tmp_path: Path,
     assert (tmp_path / "o2/report.json").is_file()  # everything is written all the same
     assert cli.main([*args, "--max-quarantine-share", "0.8"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_record_shards_split_into_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard is zstd frames that record their sizes, so dedup reads one with several tasks."""
+    from boostpack.ingestion import parts
+    from boostpack.ingestion.frames import units
+    from boostpack.ingestion.splits import plan_splits, splittable
+
+    monkeypatch.setattr(parts, "_FRAME_BYTES", 20_000)
+    write_sample(tmp_path / "s", n_records=400)
+    report = ingest([tmp_path / "s"], tmp_path / "a", requests=[tmp_path / "s" / REQUESTS_PATH])
+    (shard,) = report["record_shards"]
+    path = str(tmp_path / "a" / shard["path"])
+    frames = units(path)
+    assert len(frames) > 5 and all(u.kind == "frame" and u.size > 0 for u in frames)
+    assert sum(u.size for u in frames) == shard["bytes"]
+    assert splittable(path) and len(plan_splits(path, ReadOptions(), 40_000)) > 3
