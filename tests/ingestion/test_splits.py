@@ -148,6 +148,29 @@ def test_compressed_parts_read_like_the_whole_file(tmp_path: Path, seed: int, co
     assert flat(list(read_batches(path, ReadOptions(), batch_lines=64))) == whole
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), bgzip=st.booleans(), flips=st.integers(1, 3),
+       split=st.sampled_from([1, 3, 1 << 20]))
+def test_damaged_files_read_alike_whatever_the_parts(tmp_path: Path, seed: int, bgzip: bool,
+                                                     flips: int, split: int) -> None:
+    """Bytes flipped anywhere (block data, headers, checksums): the parts read like the whole
+    damaged file, counts add up, and the frame cuts do not move."""
+    rng = random.Random(seed)
+    data = _messy_data(seed, rng.randrange(100, 400))
+    comp = bytearray(bgzf(data, block=rng.choice([997, 4000])) if bgzip else
+                     b"".join(zstd_frames(data, [rng.randrange(len(data)) for _ in range(12)])))
+    for _ in range(flips):
+        comp[rng.randrange(len(comp))] ^= 1 << rng.randrange(8)
+    path = tmp_path / (f"d{seed}.jsonl.gz" if bgzip else f"d{seed}.jsonl.zst")
+    path.write_bytes(bytes(comp))
+    cell = 2048
+    whole = list(read_batches(path, ReadOptions(), batch_lines=64))
+    assert all(b.lines_read == len(b.records) + len(b.quarantined) + b.empty for b in whole)
+    got, cuts, _ = read_split(path, split * cell, cell, 16)
+    assert got == flat(whole)
+    assert cuts == read_split(path, 1 << 40, cell, 16)[1]
+
+
 def test_a_damaged_frame_loses_only_itself_whatever_the_parts(tmp_path: Path) -> None:
     """A corrupt middle frame is one corrupt_stream entry (its readable part kept, block by
     block); the frames after it read on, in a whole-file read and in every split."""

@@ -272,5 +272,15 @@ def _decode_member(fd: int, unit: Unit) -> Iterator[bytes]:
 
 def decode_unit(fd: int, unit: Unit) -> Iterator[bytes]:
     """The content of a ``frame`` or ``member`` unit of the file open as ``fd``; Damaged after
-    what precedes damage. (A ``stream`` unit is ``streams``' to decode.)"""
-    return _decode_frame(fd, unit) if unit.kind == "frame" else _decode_member(fd, unit)
+    what precedes damage. A unit of known size never yields more, and yielding less is damage:
+    where later units start in the stream is what the sizes say, whatever a damaged one holds.
+    (A ``stream`` unit is ``streams``' to decode.)"""
+    done = 0
+    for chunk in _decode_frame(fd, unit) if unit.kind == "frame" else _decode_member(fd, unit):
+        if 0 <= unit.size < done + len(chunk):
+            yield chunk[:unit.size - done]
+            raise Damaged("corrupt_stream", f"decodes to more than its {unit.size:,} bytes")
+        done += len(chunk)
+        yield chunk
+    if done < unit.size:
+        raise Damaged("corrupt_stream", f"decodes to {done:,} bytes, not {unit.size:,}")

@@ -7,11 +7,12 @@ often a few files of tens of GB. Every input is therefore cut into parts of abou
 - plain JSONL: byte ranges. Range ``k`` starts at the first line start at or after
   ``k * split_bytes`` (one ``pread`` of the bytes around that point).
 - ``.zst`` and ``.gz``: runs of units (``frames``: zstd frames, BGZF members), cut at the first
-  unit that starts at or after ``k * split_bytes`` of decompressed stream. A part reads its
-  units, drops the line that runs into them from the part before (it decodes the unit before
-  to see whether its last byte ends a line), and reads on into the next part's units to finish
-  its own last line. This needs each unit's decompressed size (for the stream offsets of the
-  part's lines): a file whose frames do not all carry one (``pzstd`` output, streamed writers)
+  unit that starts at or after ``k * split_bytes`` of decompressed stream. A part owns the lines
+  that start after the first newline of its first unit: it skips up to there, reads its units,
+  and reads on into the next part's units up to their first newline, so nobody needs to know
+  whether the unit before a part ended a line (that would mean decoding it). This needs each
+  unit's decompressed size (for the stream offsets of the part's lines): a file whose frames
+  do not all carry one (``pzstd`` output, streamed writers)
   is one part, as is a single-frame ``.zst`` or an ordinary ``.gz``, which can only be decoded
   from the start: ``splittable`` says no, the file is read whole, and a log line says so when
   that leaves a big file on one core.
@@ -52,7 +53,6 @@ from boostpack.ingestion.streams import (
     Chunk,
     Gap,
     count_newlines,
-    file_chunks,
     line_runs,
     range_chunks,
     unit_chunks,
@@ -93,8 +93,8 @@ def _cuttable(found: Sequence[Unit]) -> bool:
 class Split:
     """One part of a file (module docstring). ``kind`` ``plain``: bytes ``[start, end)``, both
     line starts (or the file's end). ``compressed``: the ``units`` at file offsets ``[start,
-    end)``, the first at stream offset ``base``; ``before``: the last unit before them with
-    content. ``table``: the ``units`` numbered ``[start, end)``, after ``base`` bytes of units.
+    end)``, the first at stream offset ``base``. ``table``: the ``units`` numbered ``[start,
+    end)``, after ``base`` bytes of units.
 
     ``fmt`` is the format to read with: the file's detected format for a part after the line
     where auto-detection happens (``detected_at``: its end, as a stream offset or a row count),
@@ -105,7 +105,6 @@ class Split:
     fmt: str
     kind: str = "plain"
     units: tuple[Unit, ...] = ()
-    before: Unit | None = None
     base: int = 0
     detected_at: int = 0
 
@@ -199,9 +198,8 @@ def _unit_splits(path: str, options: ReadOptions, split_bytes: int, kind: str,
             splits.append(Split(i, j, fmt if rows[i] >= detected_at else "auto", kind, run,
                                 base=positions[i]))
             continue
-        before = next((u for u in reversed(found[:i]) if u.size), None)
         splits.append(Split(run[0].offset, run[-1].offset + run[-1].length, fmt, kind, run,
-                            before, positions[i], detected_at))
+                            positions[i], detected_at))
     return splits
 
 
@@ -235,20 +233,9 @@ def _say_unsplittable(path: str, found: list[Unit], size: int) -> None:
 
 # --- compressed parts ------------------------------------------------------------------------
 
-def _ends_line(path: str, unit: Unit) -> bool:
-    """Whether reading after ``unit`` starts a line: its content ends with one, or it is
-    damaged (reading goes on at the next unit, as at a line start)."""
-    last = b""
-    for chunk in unit_chunks(path, [unit]):
-        if type(chunk) is not bytes:
-            return True
-        last = chunk[-1:] or last
-    return last == b"\n"
-
-
 def _overflow(path: str, offset: int) -> Iterator[Chunk]:
-    """The units from file ``offset`` up to and including the first newline: the end of a
-    line that starts before them. A damaged unit ends it."""
+    """The units from file ``offset`` up to and including their first newline: the end of a
+    part's last line. A damaged unit ends it."""
     for chunk in unit_chunks(path, iter_units(path, offset)):
         if type(chunk) is not bytes:
             yield Gap(chunk.reason, chunk.detail)
@@ -260,76 +247,55 @@ def _overflow(path: str, offset: int) -> Iterator[Chunk]:
         yield chunk
 
 
-def _owned(first: bytes, rest: Iterator[Chunk], path: str, end: int) -> Iterator[Chunk]:
-    """``first``, the ``rest`` of a part's units, then the end of its last line."""
-    open_line = bool(first) and not first.endswith(b"\n")
-    if first:
-        yield first
-    for chunk in rest:
-        yield chunk
-        if type(chunk) is not bytes:
-            open_line = False
-        elif chunk:
-            open_line = not chunk.endswith(b"\n")
-    if open_line:
-        yield from _overflow(path, end)
-
-
 def _compressed_chunks(path: str, split: Split) -> tuple[int, Iterator[Chunk]]:
     """(stream offset of the part's first line, the part's decompressed chunks from there to
     the end of its last line)."""
     chunks = unit_chunks(path, split.units)
     pos = split.base
-    if split.before is not None and not _ends_line(path, split.before):
-        # The line running into the part belongs to the part before: skip to its end.
+    if pos:  # not the file's first part: its first line is the part before's last
         for chunk in chunks:
             if type(chunk) is not bytes:
                 if chunk.skip is None:
                     return pos, iter(())
                 pos += chunk.skip
-                break  # the next unit starts a line
+                break  # reading goes on at the next unit, as at a line start
             i = chunk.find(b"\n")
             if i >= 0:
-                return pos + i + 1, _owned(chunk[i + 1:], chunks, path, split.end)
+                rest = iter((chunk[i + 1:],)) if i + 1 < len(chunk) else iter(())
+                return pos + i + 1, itertools.chain(rest, chunks, _overflow(path, split.end))
             pos += len(chunk)
         else:
             return pos, iter(())  # no line starts in the part
-    return pos, _owned(b"", chunks, path, split.end)
+    return pos, itertools.chain(chunks, _overflow(path, split.end))
 
 
 def _marks(split: Split, cell_bytes: int) -> list[int]:
     """Stream offsets inside a compressed part where an output frame starts (besides every
-    multiple of ``cell_bytes``): each unit with content that is the first at or after such a
-    multiple, so a part starting there (as parts do) changes no frame."""
+    multiple of ``cell_bytes``): just past the start of each unit with content that is the
+    first at or after such a multiple, where a part starting there (as parts do) would start.
+    The first record of a line starting at or after a mark starts the frame."""
     if not cell_bytes or any(unit.size < 0 for unit in split.units[:-1]):
         return []  # a part of unknown sizes is a whole file: no other part to agree with
-    marks, pos = [], split.base
-    last = pos - split.before.size if split.before is not None else -1
+    marks, pos, last = [], split.base, -1
     for i, unit in enumerate(split.units):
         if unit.size and i and pos // cell_bytes > last // cell_bytes:
-            marks.append(pos)
+            marks.append(pos + 1)  # a line starting exactly at the unit is the part before's
         if unit.size:
             last = pos
         pos += max(unit.size, 0)
     return marks
 
 
-def _lines_before(path: str, offset: int) -> int:
-    """Lines of a compressed file that start before stream ``offset`` (decodes them)."""
-    count = pos = 0
-    for run in line_runs(file_chunks(path)):
-        if type(run) is not list:
-            count += 1
-            pos += len(run.partial) + (run.skip or 0)
-        else:
-            for line in run:
-                if pos >= offset:
-                    return count
-                count += 1
-                pos += len(line) + 1
-        if pos >= offset:
-            return count
-    return count
+def _lines_before(path: str, split: Split) -> int:
+    """Lines of a compressed file owned by the parts before ``split``: those of one part made
+    of every unit before it (it decodes them)."""
+    if not split.base:  # the first part
+        return 0
+    found = units(path)
+    first = next(i for i, unit in enumerate(found) if unit.offset == split.start)
+    _, chunks = _compressed_chunks(path, Split(0, split.start, "auto", "compressed",
+                                               tuple(found[:first])))
+    return sum(len(run) if type(run) is list else 1 for run in line_runs(chunks))
 
 
 # --- reading a part --------------------------------------------------------------------------
@@ -377,14 +343,13 @@ class RangeReader:
         self.options = dataclasses.replace(options, fmt=split.fmt)
         self.auto = options.fmt
         self.cuts: list[int] = []
-        self._start = split.start
 
     def line_base(self) -> int:
         """Lines before the part (counted on demand: it reads the file up to the part)."""
         if self.split.kind == "table":
             return sum(u.length for u in table_units(self.path)[:self.split.start])
         if self.split.kind == "compressed":
-            return _lines_before(self.path, self._start)
+            return _lines_before(self.path, self.split)
         return count_newlines(self.path, self.split.start)
 
     def batches(self, batch_lines: int) -> Iterator[Batch]:
@@ -397,7 +362,6 @@ class RangeReader:
             return read_table(self.path, self.options, batch_lines, split.units, before=split.base,
                               cell_bytes=self.cell_bytes, cuts=self.cuts)
         start, chunks = _compressed_chunks(self.path, split)
-        self._start = start
         options = self.options
         if start < split.detected_at:  # the part holds lines before the one detection used
             options = dataclasses.replace(options, fmt=self.auto)

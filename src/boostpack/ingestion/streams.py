@@ -16,7 +16,7 @@ import os
 import queue
 import threading
 import zlib
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any, BinaryIO
 
 import orjson
@@ -93,7 +93,7 @@ def _stream(f: BinaryIO, gzip: bool) -> Generator[Chunk, None, None]:
         yield Gap("truncated_stream", f"{'gzip member' if gzip else 'zstd frame'} ends before its end")
 
 
-def unit_chunks(path: str, run: Sequence[Unit]) -> Generator[Chunk, None, None]:
+def unit_chunks(path: str, run: Iterable[Unit]) -> Generator[Chunk, None, None]:
     """The decompressed bytes of consecutive ``run`` units of a compressed file. A damaged
     unit gives a Gap after what precedes the damage; reading goes on at the next unit when
     the damaged one's size is known (``skip``: the rest of it), else ends there."""
@@ -111,14 +111,10 @@ def unit_chunks(path: str, run: Sequence[Unit]) -> Generator[Chunk, None, None]:
                     done += len(chunk)
                     yield chunk
             except Damaged as exc:
-                known = unit.size >= done
-                yield Gap(exc.reason, exc.detail, unit.size - done if known else None)
-                if not known:
+                if unit.size < 0:  # where the next unit starts in the stream is unknown
+                    yield Gap(exc.reason, exc.detail)
                     return
-                continue
-            if unit.size >= 0 and done != unit.size:  # the header's content size is wrong
-                yield Gap("corrupt_stream", f"frame decodes to {done:,} bytes, not {unit.size:,}")
-                return
+                yield Gap(exc.reason, exc.detail, unit.size - done)
     finally:
         os.close(fd)
 
