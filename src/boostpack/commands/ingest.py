@@ -12,7 +12,8 @@ from boostpack.runtime.console import emit_json, log
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "ingest", help="read QA/chat/batch/alpaca/text files into canonical record shards",
-        description="Read input files (JSONL, .zst, .gz, Parquet; directories are searched) into "
+        description="Read input files (JSONL, .zst, .gz, Parquet, Arrow; directories are searched, "
+        "a Hugging Face save_to_disk directory gives its Arrow files) into "
         "OUTDIR/records/*.jsonl.zst; bad lines go to OUTDIR/quarantine/ with file, line and reason.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or directories")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")

@@ -48,7 +48,7 @@ def _input_files(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str
     files = expand_inputs(inputs)
     if not files:
         raise InvalidInput("no input files (directories are searched for "
-                           "*.jsonl, *.jsonl.zst, *.jsonl.gz, *.parquet)")
+                           "*.jsonl, *.jsonl.zst, *.jsonl.gz, *.parquet, *.arrow)")
     out.mkdir(parents=True, exist_ok=True)
     resolved_out = out.resolve()
     for name in files:
