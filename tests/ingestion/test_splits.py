@@ -284,3 +284,32 @@ def test_table_parts_read_like_the_whole_table(tmp_path: Path, layout: str) -> N
     got, cuts, _ = read_split(path, 4 * cell, cell, 50)
     assert len(plan_splits(str(path), ReadOptions(), 4 * cell)) > 5
     assert got == whole and cuts == read_split(path, 1 << 40, cell, 50)[1]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), layout=st.sampled_from(["parquet", "parquet_zstd", "arrow_file",
+                                                            "arrow_stream"]))
+def test_damaged_tables_read_alike_whatever_the_parts(tmp_path: Path, seed: int, layout: str) -> None:
+    """Bytes flipped in the data of a table (a corrupt offset, a string that is not UTF-8, a
+    bad page): never an exception; a bad row is invalid_value, a unit that stops being
+    readable one corrupt_stream entry; the same whatever the batch size or the parts."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rng = random.Random(seed)
+    table = pa.Table.from_pylist([{"id": str(i), "question": f"q{i} " + "x" * (i % 50), "answer": "a"}
+                                  for i in range(3000)])
+    path = tmp_path / f"t{seed}.{'parquet' if layout.startswith('parquet') else 'arrow'}"
+    if layout.startswith("parquet"):
+        pq.write_table(table, path, row_group_size=300, data_page_size=2000,
+                       compression="zstd" if layout == "parquet_zstd" else "none")
+    else:
+        new = pa.ipc.new_file if layout == "arrow_file" else pa.ipc.new_stream
+        with pa.OSFile(str(path), "wb") as sink, new(sink, table.schema) as writer:
+            writer.write_table(table, max_chunksize=250)
+    data = bytearray(path.read_bytes())
+    for _ in range(3):  # in the data, not the footer: a file whose metadata is gone is one entry
+        data[rng.randrange(100, len(data) - 2000)] ^= 1 << rng.randrange(8)
+    path.write_bytes(bytes(data))
+    whole = flat(list(read_batches(path, batch_lines=64)))
+    assert flat(list(read_batches(path, batch_lines=7))) == whole
+    assert read_split(path, 8192, 8192, 13)[0] == whole

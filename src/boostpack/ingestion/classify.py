@@ -12,7 +12,8 @@ line (possibly empty: a bad checksum) is ONE quarantine entry, ``truncated_strea
 ``batch_lines`` and the decompression chunk (1 MiB; with ``read_ahead``, 8 chunks), plus the
 longest line. Rows that arrive already parsed (``tables``) go through ``Classifier.add``.
 
-Reason codes: ``invalid_utf8``, ``invalid_json``, ``not_an_object``, ``unknown_format``,
+Reason codes: ``invalid_utf8``, ``invalid_json``, ``invalid_value`` (a table row that is
+corrupt or holds no Python value), ``not_an_object``, ``unknown_format``,
 ``missing_field:<f>``, ``wrong_type:<f>``, ``empty_field:<f>``, ``unclosed_think``,
 ``out_of_range:<f>``, ``batch_error:<code>``, ``no_request``, ``truncated_answer``,
 ``unserializable``, ``truncated_stream``, ``corrupt_stream``.

@@ -57,7 +57,13 @@ from boostpack.ingestion.streams import (
     range_chunks,
     unit_chunks,
 )
-from boostpack.ingestion.tables import is_table, read_table, table_rows, table_units
+from boostpack.ingestion.tables import (
+    is_table,
+    read_table,
+    table_lines,
+    table_rows,
+    table_units,
+)
 
 __all__ = ["RangeReader", "Split", "plan_splits", "record_lines", "splittable"]
 
@@ -347,7 +353,7 @@ class RangeReader:
     def line_base(self) -> int:
         """Lines before the part (counted on demand: it reads the file up to the part)."""
         if self.split.kind == "table":
-            return sum(u.length for u in table_units(self.path)[:self.split.start])
+            return table_lines(self.path, table_units(self.path)[:self.split.start])
         if self.split.kind == "compressed":
             return _lines_before(self.path, self.split)
         return count_newlines(self.path, self.split.start)

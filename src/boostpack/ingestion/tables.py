@@ -26,10 +26,13 @@ from boostpack.ingestion.classify import Batch, Classifier
 from boostpack.ingestion.frames import Unit
 from boostpack.ingestion.options import ReadOptions
 
-__all__ = ["TABLE_SUFFIXES", "is_table", "read_table", "table_rows", "table_units"]
+__all__ = ["TABLE_SUFFIXES", "is_table", "read_table", "table_lines", "table_rows", "table_units"]
 
 TABLE_SUFFIXES = (".parquet", ".arrow")
 _ARROW_FILE_MAGIC = b"ARROW1"  # the IPC file format; a stream starts with a message instead
+# Rows decoded at a time, whatever the caller's batch size: where a damaged row group stops
+# being readable then depends on the file alone, so the rows before it are the same rows.
+_READ_ROWS = 1024
 
 
 def is_table(path: str) -> bool:
@@ -89,12 +92,12 @@ class _Table:
         if not self.parquet:
             self.source.close()
 
-    def batches(self, unit: Unit, rows: int) -> Iterator[Any]:
-        """The record batches of ``unit``, of up to ``rows`` rows."""
+    def batches(self, unit: Unit) -> Iterator[Any]:
+        """The record batches of ``unit``, of up to ``_READ_ROWS`` rows."""
         if unit.kind == "unreadable":
             raise OSError("record batch cannot be read")
         if self.parquet:
-            yield from self.file.iter_batches(batch_size=rows, row_groups=[unit.offset])
+            yield from self.file.iter_batches(batch_size=_READ_ROWS, row_groups=[unit.offset])
             return
         if self.file is not None:
             batch = self.file.get_batch(unit.offset)
@@ -104,8 +107,46 @@ class _Table:
             while self._stream[0] <= unit.offset:  # skipping a batch copies nothing
                 batch = self._stream[1].read_next_batch()
                 self._stream[0] += 1
-        for at in range(0, batch.num_rows, rows):
-            yield batch.slice(at, rows)
+        for at in range(0, batch.num_rows, _READ_ROWS):
+            yield batch.slice(at, _READ_ROWS)
+
+    def rows(self, units: Sequence[Unit]) -> Iterator[tuple[Unit, list[Any] | str]]:
+        """(unit, the objects of up to ``_READ_ROWS`` of its rows) in order, or (unit, why)
+        where a unit stops being readable: one row number in every reading of the file."""
+        for unit in units:
+            try:
+                for batch in self.batches(unit):
+                    yield unit, _objects(batch)
+            except (self.pa.ArrowException, OSError) as exc:
+                yield unit, str(exc)
+
+
+class BadRow:
+    """A row whose values cannot be read: corrupt (found by Arrow's full validation, which
+    reading alone skips: a bad offset, a string that is not UTF-8) or no Python value (a date
+    past year 9999)."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+
+def _objects(batch: Any) -> list[Any]:
+    """The rows of a record batch as objects; a BadRow for each row that cannot be one."""
+    try:
+        # Checked before conversion: a corrupt offset would otherwise read past its buffer.
+        batch.validate(full=True)
+        return batch.to_pylist()
+    except Exception:  # corrupt data raises ArrowInvalid, SystemError, ValueError...: any
+        return [_row(batch.slice(i, 1)) for i in range(batch.num_rows)]
+
+
+def _row(batch: Any) -> Any:
+    """The one row of ``batch`` as an object, or a BadRow."""
+    try:
+        batch.validate(full=True)
+        return batch.to_pylist()[0]
+    except Exception as exc:  # as in _objects
+        return BadRow(f"{type(exc).__name__}: {exc}")
 
 
 @contextlib.contextmanager
@@ -167,31 +208,36 @@ def read_table(path: str, options: ReadOptions, batch_lines: int,
         with _opened(path) as table:
             chosen = table.units if units is None else units
             marks = _marks(chosen, before, cell_bytes) if cell_bytes else set()
-            since = 0  # row JSON bytes since the last frame start
-            for unit in chosen:
-                if unit.offset in marks:
+            since, unit_seen = 0, None  # row JSON bytes since the last frame start
+            for unit, objects in table.rows(chosen):
+                if unit is not unit_seen and unit.offset in marks:
                     since = -1  # cut at the unit's first record
-                try:
-                    for arrow_batch in table.batches(unit, batch_lines):
-                        batch = Batch(path, format=cls.fmt)
-                        for obj in arrow_batch.to_pylist():
-                            row += 1
-                            raw = orjson.dumps(obj, default=str)
-                            n = len(batch.records)
-                            cls.add(batch, row, -1, obj, raw)
-                            if cell_bytes and len(batch.records) > n:
-                                if since < 0 or since >= cell_bytes:
-                                    cuts.append(done + n)
-                                    since = 0
-                                since += len(raw) + 1
-                            batch.lines_read += 1
-                            batch.bytes_read += len(raw) + 1
-                        batch.format = cls.fmt
-                        done += len(batch.records)
-                        yield batch
-                except (table.pa.ArrowException, OSError) as exc:
-                    yield _broken(cls, row, str(exc))
+                unit_seen = unit
+                if isinstance(objects, str):
+                    yield _broken(cls, row, objects)
                     row += 1
+                    continue
+                for at in range(0, len(objects), batch_lines):
+                    batch = Batch(path, format=cls.fmt)
+                    for obj in objects[at:at + batch_lines]:
+                        row += 1
+                        if type(obj) is BadRow:
+                            cls.quarantine(batch, row, -1, "invalid_value", b"", obj.detail)
+                            batch.lines_read += 1
+                            continue
+                        raw = orjson.dumps(obj, default=str)
+                        n = len(batch.records)
+                        cls.add(batch, row, -1, obj, raw)
+                        if cell_bytes and len(batch.records) > n:
+                            if since < 0 or since >= cell_bytes:
+                                cuts.append(done + n)
+                                since = 0
+                            since += len(raw) + 1
+                        batch.lines_read += 1
+                        batch.bytes_read += len(raw) + 1
+                    batch.format = cls.fmt
+                    done += len(batch.records)
+                    yield batch
     except _Unreadable as exc:
         yield _broken(cls, row, str(exc))
 
@@ -204,20 +250,28 @@ def _broken(cls: Classifier, row: int, detail: str) -> Batch:
 
 
 def table_rows(path: str, units: Sequence[Unit], numbers: Sequence[int]) -> Iterator[list[bytes]]:
-    """The rows numbered ``numbers`` (from 1 over ``units``, ascending) as ``Batch.raw`` holds
-    them, a list per record batch read."""
+    """The rows numbered ``numbers`` (from 1 over ``units``, ascending; an unreadable rest of
+    a unit counts as one row, as in ``read_table``) as ``Batch.raw`` holds them, a list per
+    read of rows."""
     i = row = 0
-    with _opened(path) as table:
-        for unit in units:
+    with contextlib.suppress(_Unreadable), _opened(path) as table:  # unreadable: no records
+        for _, objects in table.rows(units):
             if i == len(numbers):
                 return
-            if numbers[i] > row + unit.length:  # no row wanted here: skip it unread
-                row += unit.length
+            if isinstance(objects, str):
+                row += 1
                 continue
-            for arrow_batch in table.batches(unit, 8192):
-                hi = bisect.bisect_right(numbers, row + arrow_batch.num_rows, lo=i)
-                if hi > i:
-                    objs = arrow_batch.to_pylist()
-                    yield [orjson.dumps(objs[n - row - 1], default=str) for n in numbers[i:hi]]
-                    i = hi
-                row += arrow_batch.num_rows
+            hi = bisect.bisect_right(numbers, row + len(objects), lo=i)
+            if hi > i:
+                yield [orjson.dumps(objects[n - row - 1], default=str) for n in numbers[i:hi]]
+                i = hi
+            row += len(objects)
+
+
+def table_lines(path: str, units: Sequence[Unit]) -> int:
+    """The lines ``read_table`` counts for ``units``: rows, and one per unit's unreadable rest
+    (it reads them: only a damaged unit's rows say how far it could be read)."""
+    with contextlib.suppress(_Unreadable), _opened(path) as table:
+        return sum(len(objects) if isinstance(objects, list) else 1
+                   for _, objects in table.rows(units))
+    return 0
