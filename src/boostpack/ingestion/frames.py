@@ -4,20 +4,21 @@
   optional Frame_Content_Size), blocks (a 3-byte header each: last-block flag, type, size; at
   most 128 KiB) and an optional 4-byte checksum; skippable frames (magic 0x184D2A5?) carry
   their size. Walking the block headers (one ``pread`` per block) gives each frame's extent;
-  its decompressed size is the header's content size, which ``zstd FILE``, ``pzstd``, the
-  seekable format, one-shot library calls and boostpack's own outputs write, and streamed
-  writers (``zstd`` reading a pipe, ``stream_writer``) cannot.
+  its decompressed size is the header's content size, which ``zstd FILE``, one-shot library
+  calls and boostpack's dedup outputs write, and streamed writers (``zstd`` reading a pipe,
+  ``pzstd``, ``stream_writer``) do not; the seekable format (boostpack's ingest shards) keeps
+  the sizes in a seek table at the end instead.
 - gzip: BGZF (``bgzip``, htslib) members carry their size in a ``BC`` header field and their
   decompressed size in the trailer (ISIZE), at most 64 KiB each. Any other gzip file (one
   member, ``pigz``, members without ``BC``) has to be decoded to find where anything is.
 
-``units(path)`` lists a file's units (the sizes of a seekable zstd file's frames, streamed
-without content sizes, come from its seek table). The walk stops at the first thing it cannot parse (a
-truncated or damaged frame, an ordinary gzip file, a ``.zst`` that is not zstd); from there to
-the end is one ``stream`` unit of unknown size, decoded as a stream (``streams``). A unit that
-fails to decode yields what precedes the damage, to the block for zstd and to the byte for
-gzip (zlib and zstd drop the output of a call that fails), then raises ``Damaged``; the next
-unit decodes regardless, which is what lets a split file be read by independent tasks.
+``units(path)`` lists a file's units, sizes from a seek table where the headers lack them. The
+walk stops at the first thing it cannot parse (a truncated or damaged frame, an ordinary gzip
+file, a ``.zst`` that is not zstd); from there to the end is one ``stream`` unit of unknown
+size, decoded as a stream (``streams``). A unit that fails to decode yields what precedes the
+damage, to the block for zstd and to the byte for gzip (zlib and zstd drop the output of a call
+that fails), then raises ``Damaged``; the next unit decodes regardless, which is what lets a
+split file be read by independent tasks.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ _INPUT_CHUNK = 1 << 15  # compressed bytes per decoder call
 class Unit(NamedTuple):
     """``length`` bytes at file ``offset`` that decode to ``size`` bytes (-1: unknown);
     ``kind``: ``frame`` (zstd), ``member`` (BGZF) or ``stream`` (decoded from ``offset`` to the
-    end of the file, as a stream of whatever frames or members it holds)."""
+    end of the file, as a stream of whatever frames or members it holds). ``tables`` uses the
+    same tuple for a row group or record batch: its number, rows and bytes."""
 
     offset: int
     length: int
