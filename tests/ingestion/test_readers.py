@@ -477,6 +477,8 @@ def test_fifos_devices_and_link_loops_are_refused_by_name(tmp_path: Path) -> Non
                           (loop, "symbolic link loop"), (broken, "broken symbolic link")):
         with pytest.raises(InvalidInput, match=f"^{path}: {message}"):
             expand_inputs([path])
+    with pytest.raises(InvalidInput, match=f"^{fifo}: batch requests file is not a regular file"):
+        ReadOptions(requests=(fifo,))
     # Inside a directory, too: a FIFO with a JSONL name is never opened (that waits forever).
     (tmp_path / "d").mkdir()
     os.mkfifo(tmp_path / "d" / "part.jsonl")
