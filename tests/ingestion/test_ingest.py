@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import orjson
@@ -12,7 +13,7 @@ from boostpack.demo.sample import REQUESTS_PATH, TRUTH_PATH, write_sample
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.inspection import inspect_records
 from boostpack.ingestion.pipeline import ingest
-from boostpack.ingestion.readers import read_batches, read_records
+from boostpack.ingestion.readers import ReadOptions, read_batches, read_records
 from boostpack.ingestion.records import record_text
 
 
@@ -78,7 +79,7 @@ def test_deterministic_and_sharded(tmp_path: Path) -> None:
     shards = a["record_shards"]
     assert len(shards) > 3 and sum(s["lines"] for s in shards) == a["records"]
     assert all(s["bytes"] >= 20_000 for s in shards[:-1])
-    # Each shard is a complete zstd frame with a checksum, readable on its own.
+    # Each shard is complete zstd frames with a checksum, readable on its own.
     for s in shards:
         assert len(list(read_records(tmp_path / "a" / s["path"]))) == s["lines"]
     # A rerun with bigger shards (overwrite: other options) leaves no stale parts behind.
@@ -174,3 +175,67 @@ def test_public_api_works_after_the_module_was_imported(tmp_path: Path) -> None:
     report = boostpack.ingest([tmp_path / "in"], tmp_path / "out")
     assert report["records"] == 5
     assert len(list(boostpack.read_records(tmp_path / "out"))) == 5
+
+
+def test_bad_metadata_values_are_quarantined_never_a_crash(tmp_path: Path) -> None:
+    """Numbers no record can hold are quarantined (they aborted ingest with a traceback), string
+    levels are kept as given, and a record JSON cannot write is quarantined as well."""
+    deep = b"[" * 300 + b"]" * 300  # orjson parses it but writes at most 254 levels
+    lines = [b'{"question": "q1", "answer": "a", "difficulty": 2e19}',
+             b'{"question": "q2", "answer": "a", "difficulty": -1e308}',
+             b'{"question": "q3", "answer": "a", "difficulty": "easy", "grade": "grade 9"}',
+             b'{"question": "q4", "answer": "a", "difficulty": "3", "grade": 10.0}',
+             b'{"question": "q5", "answer": "a", "deep": ' + deep + b"}",
+             b'{"question": "q6", "answer": "a", "difficulty": 4.5}']
+    p = tmp_path / "gen.jsonl"
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    report = ingest([p], tmp_path / "out", batch_lines=4)
+    assert (report["records"], report["quarantined"]) == (3, 3)
+    assert report["by_reason"] == {"out_of_range:difficulty": 2, "unserializable": 1}
+    kept = list(read_records(tmp_path / "out"))
+    assert [(r["question"], r.get("difficulty"), r.get("grade")) for r in kept] == [
+        ("q3", "easy", "grade 9"), ("q4", "3", 10), ("q6", 4.5, None)]
+    entries = [orjson.loads(line) for line in
+               (tmp_path / "out/quarantine/part-00000.jsonl").read_bytes().splitlines()]
+    offsets = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+    assert [(q["line"], q["offset"], q["reason"]) for q in entries] == [
+        (1, offsets[0], "out_of_range:difficulty"), (2, offsets[1], "out_of_range:difficulty"),
+        (5, offsets[4], "unserializable")]
+    assert entries[0]["detail"] == "difficulty 2e+19 is outside the 64-bit integer range"
+    assert entries[2]["raw"].encode() == lines[4]
+
+
+def test_mostly_quarantined_files_are_named(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from boostpack import cli
+
+    good, misread = tmp_path / "good.jsonl", tmp_path / "misread.jsonl"
+    good.write_bytes(b'{"question": "q", "answer": "a"}\n{broken\n\n')
+    misread.write_bytes(b'{"question": "q", "answer": "a"}\n' + b'{"prompt": "q"}\n' * 3 + b"\n" * 9)
+    report = ingest([good, misread], tmp_path / "out")
+    assert report["mostly_quarantined"] == {"max_share": 0.5, "files": {str(misread): 0.75}}
+    args = ["ingest", str(good), str(misread), "-o", str(tmp_path / "o2")]
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err
+    assert f"ingest: warning: 75.0% of the non-blank lines of {misread} were quarantined" in err
+    assert "1 file(s) mostly quarantined" in err.splitlines()[-1]
+    assert (tmp_path / "o2/report.json").is_file()  # everything is written all the same
+    assert cli.main([*args, "--max-quarantine-share", "0.8", "--overwrite"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_record_shards_split_into_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard is zstd frames that record their sizes, so dedup reads one with several tasks."""
+    from boostpack.ingestion import parts
+    from boostpack.ingestion.frames import units
+    from boostpack.ingestion.splits import plan_splits, splittable
+
+    monkeypatch.setattr(parts, "_FRAME_BYTES", 20_000)
+    write_sample(tmp_path / "s", n_records=400)
+    report = ingest([tmp_path / "s"], tmp_path / "a", requests=[tmp_path / "s" / REQUESTS_PATH])
+    (shard,) = report["record_shards"]
+    path = str(tmp_path / "a" / shard["path"])
+    frames = units(path)
+    assert len(frames) > 5 and all(u.kind == "frame" and u.size > 0 for u in frames)
+    assert sum(u.size for u in frames) == shard["bytes"]
+    assert splittable(path) and len(plan_splits(path, ReadOptions(), 40_000)) > 3

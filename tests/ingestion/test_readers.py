@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -153,12 +155,35 @@ def test_openai_batch_output(tmp_path: Path) -> None:
                   "generator": "m-1", "orig_id": "batch_req_1"}
     assert (rf["id"], rf["question"], rf["answer"]) == ("f", "Qf", "Af")
     reasons = [(q.line, q.reason, q.detail) for q in b.quarantined]
-    assert reasons == [(2, "missing_field:question", ""),
+    assert reasons == [(2, "no_request", "custom_id 'b' is in no requests file"),
                        (3, "batch_error:batch_expired", "This request could not be executed."),
                        (4, "batch_error:invalid_prompt", "bad prompt"),
                        (5, "truncated_answer", "")]
     # Without the requests file nothing is guessed: line 1 has no question either.
-    assert _read(out).quarantined[0].reason == "missing_field:question"
+    q = _read(out).quarantined[0]
+    assert q.reason == "missing_field:question" and "--requests" in q.detail
+
+
+def test_openai_batch_request_metadata_is_carried(tmp_path: Path) -> None:
+    meta = {"discipline": "STEM/Physics", "difficulty": "3", "source": "seed-v2", "batch": "7",
+            "id": "theirs"}
+    requests = _write(tmp_path / "req.jsonl", [
+        _j({"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {
+            "model": "m-1", "metadata": meta, "messages": [{"role": "user", "content": "Qa"}]}}),
+        _j({"custom_id": "b", "body": {"metadata": {"difficulty": "hard"},
+                                       "messages": [{"role": "user", "content": "Qb"}]}}),
+    ])
+    out = _write(tmp_path / "out.jsonl", [
+        _batch_line("a", "Aa"),
+        _j({"custom_id": "b", "difficulty": 5, "batch": "own", "error": None,
+            "response": {"status_code": 200, "body": {"choices": [{"message": {"content": "Ab"}}]}}}),
+    ])
+    ra, rb = _read(out, ReadOptions(requests=(requests,))).records
+    assert ra == {"id": "a", "question": "Qa", "answer": "Aa", "discipline": ["STEM", "Physics"],
+                  "difficulty": "3", "source": "seed-v2", "generator": "m-1",
+                  "orig_id": "batch_req_1", "batch": "7", "orig_orig_id": "theirs"}
+    # The line's own fields keep their names; the request's go beside them.
+    assert (rb["difficulty"], rb["batch"], rb["orig_difficulty"]) == (5, "own", "hard")
 
 
 def test_openai_batch_other_endpoints(tmp_path: Path) -> None:
@@ -368,7 +393,7 @@ def test_parquet_without_pyarrow_is_a_clear_error(tmp_path: Path,
     p = tmp_path / "d.parquet"
     p.write_bytes(b"PAR1")
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    with pytest.raises(InvalidInput, match=r"pip install 'boostpack\[parquet\]'"):
+    with pytest.raises(InvalidInput, match=r"pip install 'boostpack\[arrow\]'"):
         list(read_batches(p))
 
 
@@ -437,3 +462,38 @@ def test_real_corpus_first_batches(corpora_dir: Path) -> None:
     assert all(r["id"] and r["question"] and r["answer"] for r in b.records)
     zh = next(read_batches(corpora_dir / "zh_poetry.jsonl.zst", batch_lines=500))
     assert zh.format == "text" and len(zh.records) == 500
+
+
+# --- inputs that are not regular files ------------------------------------------------------
+
+def test_fifos_devices_and_link_loops_are_refused_by_name(tmp_path: Path) -> None:
+    fifo = tmp_path / "gen.jsonl"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.jsonl"
+    loop.symlink_to(loop)
+    broken = tmp_path / "gone.jsonl"
+    broken.symlink_to(tmp_path / "nowhere.jsonl")
+    for path, message in ((fifo, "a FIFO, not a regular file"), ("/dev/null", "a character device"),
+                          (loop, "symbolic link loop"), (broken, "broken symbolic link")):
+        with pytest.raises(InvalidInput, match=f"^{path}: {message}"):
+            expand_inputs([path])
+    with pytest.raises(InvalidInput, match=f"^{fifo}: batch requests file is not a regular file"):
+        ReadOptions(requests=(fifo,))
+    # Inside a directory, too: a FIFO with a JSONL name is never opened (that waits forever).
+    (tmp_path / "d").mkdir()
+    os.mkfifo(tmp_path / "d" / "part.jsonl")
+    with pytest.raises(InvalidInput, match=f"^{tmp_path / 'd' / 'part.jsonl'}: a FIFO"):
+        expand_inputs([tmp_path / "d"])
+
+
+@pytest.mark.parametrize("stage", ["dedup", "pack"])
+def test_dedup_and_pack_refuse_a_fifo_at_once(tmp_path: Path, stage: str) -> None:
+    """They waited forever on a FIFO input (ingest refused it); now one line and exit 1."""
+    fifo = tmp_path / "in.jsonl"
+    os.mkfifo(fifo)
+    extra = ["--tokenizer", str(tmp_path / "tok.json")] if stage == "pack" else []
+    done = subprocess.run([sys.executable, "-m", "boostpack", stage, str(fifo), "-o",
+                           str(tmp_path / "out"), *extra], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == f"boostpack {stage}: error: {fifo}: a FIFO, not a regular file: inputs " \
+                          "are read more than once, so write it to a file first\n"

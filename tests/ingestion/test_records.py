@@ -79,7 +79,7 @@ def test_finish_record_orders_keys_types_fields_and_keeps_extras() -> None:
     assert list(record) == ["id", "question", "answer", "reasoning", "discipline", "difficulty",
                             "zeta", "alpha"]
     assert record["id"] == "17" and record["answer"] == "A" and record["reasoning"] == "r"
-    assert record["difficulty"] == 3 and record["discipline"] == ["A", "B"]
+    assert record["difficulty"] == "3" and record["discipline"] == ["A", "B"]
 
 
 def test_finish_record_collision_rule() -> None:
@@ -110,7 +110,13 @@ def test_explicit_reasoning_is_not_overwritten_by_think() -> None:
     ({"question": "Q", "answer": "  "}, "empty_field:answer"),
     ({"question": "Q", "answer": "<think>only thinking</think>"}, "empty_field:answer"),
     ({"question": "Q", "answer": "A", "difficulty": True}, "wrong_type:difficulty"),
-    ({"question": "Q", "answer": "A", "difficulty": "hard"}, "wrong_type:difficulty"),
+    ({"question": "Q", "answer": "A", "difficulty": [3]}, "wrong_type:difficulty"),
+    ({"question": "Q", "answer": "A", "grade": {"us": 9}}, "wrong_type:grade"),
+    ({"question": "Q", "answer": "A", "difficulty": 2e19}, "out_of_range:difficulty"),
+    ({"question": "Q", "answer": "A", "difficulty": -1e308}, "out_of_range:difficulty"),
+    ({"question": "Q", "answer": "A", "difficulty": 1 << 63}, "out_of_range:difficulty"),
+    ({"question": "Q", "answer": "A", "grade": float("nan")}, "out_of_range:grade"),
+    ({"question": "Q", "answer": "A", "grade": float("-inf")}, "out_of_range:grade"),
     ({"question": "Q", "answer": "A", "id": 1.5}, "wrong_type:id"),
     ({"question": "Q", "answer": "A", "language": 5}, "wrong_type:language"),
     ({}, "missing_field:text"),
@@ -142,3 +148,14 @@ def test_reference_answer_lists_through_a_reader(tmp_path):
     path.write_text('{"question": "How old?", "answer": ["23 years", "23"]}\n', encoding="utf-8")
     (rec,) = read_records([path])
     assert (rec["answer"], rec["answers"]) == ("23 years", ["23 years", "23"])
+
+
+@pytest.mark.parametrize(("value", "kept"), [
+    ("easy", "easy"), ("3", "3"), (" Level 3 ", " Level 3 "), ("", ""),  # strings as given
+    (4, 4), (-(1 << 63), -(1 << 63)), ((1 << 63) - 1, (1 << 63) - 1),  # ints as they are
+    (3.0, 3), (-2.0, -2), (4.5, 4.5), (0.35, 0.35),  # a whole float is that int
+])
+def test_difficulty_and_grade_accept_levels(value: object, kept: object) -> None:
+    for name in ("difficulty", "grade"):
+        record = finish_record({"question": "Q", "answer": "A", name: value}, {})
+        assert record[name] == kept and type(record[name]) is type(kept)

@@ -1,4 +1,5 @@
-"""``boostpack inspect PATH``: what is in record files, an ingest output or a packed dataset."""
+"""``boostpack inspect PATH``: what is in record files, an ingest or dedup output, or a packed
+dataset."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from boostpack.runtime.console import emit_json
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "inspect", help="summarize record files, an ingest output or a packed dataset",
+        "inspect", help="summarize record files, an ingest or dedup output, or a packed dataset",
         description="Counts, field coverage, discipline/difficulty/source/language breakdowns "
-        "and example records; a directory with manifest.json is described as a packed dataset.")
+        "and example records; a dedup output directory also says what was removed and why; a "
+        "directory with manifest.json is described as a packed dataset.")
     p.add_argument("path", nargs="+", metavar="PATH", help="files or directories")
     p.add_argument("-n", "--examples", type=int, default=3, metavar="N",
                    help="example records to show (default 3)")
@@ -72,6 +74,38 @@ def _print_dataset(d: dict[str, Any]) -> None:
                   f"({piece['record_id']}): {_short(content, 90)}")
 
 
+def _print_dedup(d: dict[str, Any]) -> None:
+    r, params, gone = d["report"], d["params"], d["removed"]
+    reasons = ", ".join(f"{k} {v:,}" for k, v in (r["reasons"] or {}).items())
+    print(f"{d['path']}: dedup output: {r['input']:,} input records -> {r['kept']:,} kept, "
+          f"{r['removed']:,} removed ({reasons}), {r['quarantined']:,} quarantined, "
+          f"{r['empty']:,} blank lines")
+    if params:
+        print(f"  fields {', '.join(params.get('fields') or [])}: {params.get('shingle')} "
+              f"{params.get('ngram')}-grams at threshold {params.get('threshold')}, "
+              f"{params.get('num_perm')} permutations ({params.get('bands')} bands x "
+              f"{params.get('rows')} rows), keep {params.get('keep')}")
+    clusters, pairs = r.get("clusters") or {}, r.get("pairs") or {}
+    if clusters:
+        print(f"  {clusters.get('duplicate_clusters', 0):,} clusters with duplicates, largest "
+              f"{clusters.get('largest', 0):,}; {pairs.get('candidate_pairs', 0):,} candidate pairs, "
+              f"{pairs.get('verified_pairs', 0):,} verified")
+    print(f"removed: {gone['records']:,} records")
+    print("  similarity to the kept record: " + ", ".join(
+        f"{k} {v:,}" for k, v in gone["similarity"].items() if v))
+    for name, key in (("by input file", "by_file"), ("most removed copies of", "most_removed_copies_of")):
+        print(f"  {name}:")
+        for value, n in list(gone[key].items())[:5]:
+            print(f"    {n:>9,}  {_short(value, 70)}")
+    for i, line in enumerate(gone["examples"], 1):
+        record = line.get("record")
+        text = record.get("question", record.get("text")) if isinstance(record, dict) else record
+        print(f"  example {i}: {line.get('reason')} copy (similarity {line.get('similarity')}) of "
+              f"{line.get('dup_of')!r}, {line.get('file')}:{line.get('line_number')}: {_short(text, 70)}")
+    print("kept records:")
+    _print_records(d["kept"])
+
+
 def run(args: argparse.Namespace) -> int:
     if len(args.path) == 1 and os.path.isfile(os.path.join(args.path[0], "manifest.json")):
         from boostpack.format.describe import (
@@ -84,11 +118,20 @@ def run(args: argparse.Namespace) -> int:
         else:
             _print_dataset(summary)
         return 0
-    from boostpack.ingestion.inspection import inspect_records
+    from boostpack.ingestion.inspection import (
+        inspect_dedup_output,
+        inspect_records,
+        is_dedup_output,
+    )
 
-    summary = inspect_records(args.path, examples=args.examples)
+    if len(args.path) == 1 and is_dedup_output(args.path[0]):
+        summary = inspect_dedup_output(args.path[0], examples=args.examples)
+        show = _print_dedup
+    else:
+        summary = inspect_records(args.path, examples=args.examples)
+        show = _print_records
     if args.json:
         emit_json(summary)
     else:
-        _print_records(summary)
+        show(summary)
     return 0

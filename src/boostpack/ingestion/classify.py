@@ -3,22 +3,26 @@ one quarantine entry (file, 1-based line, byte offset in the decompressed stream
 line) or one counted blank line, so ``lines_read == len(records) + len(quarantined) + empty``
 per batch.
 
-One loop (``_classify``) serves a whole JSONL file (``read_jsonl``) and a byte range of a plain
-one (``read_range``), so a range yields exactly the records and quarantine entries that the
-whole file yields for its lines, with the same byte offsets. A corrupt or truncated compressed
-stream keeps every complete line before the damage; the rest (the partial last line, possibly
-empty) is ONE quarantine entry, ``truncated_stream`` or ``corrupt_stream``. Memory is bounded
-by ``batch_lines`` and the decompression chunk (1 MiB; with ``read_ahead``, 8 chunks), plus
-the longest line. Rows that arrive already parsed (Parquet) go through ``object_batch``.
+One loop (``classify_runs``) serves a whole JSONL file (``read_jsonl``), a byte range of a plain
+one (``read_range``) and a run of compressed units (``splits``), so a part yields exactly the
+records and quarantine entries that the whole file yields for its lines, with the same byte
+offsets. A damaged compressed unit keeps every complete line before the damage; the partial
+line (possibly empty: a bad checksum) is ONE quarantine entry, ``truncated_stream`` or
+``corrupt_stream``, and reading goes on with the next unit (``streams``). Memory is bounded by
+``batch_lines`` and the decompression chunk (1 MiB; with ``read_ahead``, 8 chunks), plus the
+longest line. Rows that arrive already parsed (``tables``) go through ``Classifier.add``.
 
-Reason codes: ``invalid_utf8``, ``invalid_json``, ``not_an_object``, ``unknown_format``,
+Reason codes: ``invalid_utf8``, ``invalid_json``, ``invalid_value`` (a table row that is
+corrupt or holds no Python value), ``not_an_object``, ``unknown_format``,
 ``missing_field:<f>``, ``wrong_type:<f>``, ``empty_field:<f>``, ``unclosed_think``,
-``batch_error:<code>``, ``truncated_answer``, ``truncated_stream``, ``corrupt_stream``.
+``out_of_range:<f>``, ``batch_error:<code>``, ``no_request``, ``truncated_answer``,
+``unserializable``, ``truncated_stream``, ``corrupt_stream``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Iterator
+import bisect
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +35,7 @@ from boostpack.ingestion.quarantine import QuarantineEntry
 from boostpack.ingestion.records import RecordError
 from boostpack.ingestion.streams import (
     BOM,
-    StreamBroken,
+    Gap,
     count_newlines,
     file_chunks,
     line_runs,
@@ -39,7 +43,7 @@ from boostpack.ingestion.streams import (
     range_chunks,
 )
 
-__all__ = ["Batch", "Classifier", "object_batch", "read_jsonl", "read_range"]
+__all__ = ["Batch", "Classifier", "classify_runs", "read_jsonl", "read_range"]
 
 _NEVER = 1 << 62  # a stream offset no input reaches: no frame cuts to record
 
@@ -49,15 +53,18 @@ class Batch:
     """Up to ``batch_lines`` consecutive physical lines of one file, classified.
 
     ``raw[i]`` is the original bytes of ``records[i]``'s line without its terminator (``\\n`` or
-    ``\\r\\n``) or a leading BOM; for Parquet, the row as compact JSON. ``lines[i]`` is its
-    1-based line (Parquet: row). ``format`` is the file's format once known. ``bytes_read``
-    counts one terminator per line, also for a final unterminated one (Parquet: raw + 1).
+    ``\\r\\n``) or a leading BOM; for a table, the row as compact JSON. ``lines[i]`` is its
+    1-based line (table: row), ``offsets[i]`` its byte offset in the decompressed stream (-1
+    for a row), as a quarantine entry would give them. ``format`` is the file's format once
+    known. ``bytes_read`` counts one terminator per line, also for a final unterminated one
+    (table: raw + 1).
     """
 
     file: str
     records: list[dict[str, Any]] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
     quarantined: list[QuarantineEntry] = field(default_factory=list)
     empty: int = 0
     lines_read: int = 0
@@ -128,78 +135,91 @@ class Classifier:
         batch.records.append(record)
         batch.raw.append(raw)
         batch.lines.append(line_no)
+        batch.offsets.append(offset)
 
 
-def _classify(cls: Classifier, runs: Iterable[list[bytes]], batch_lines: int, start: int = 0,
-              cell_bytes: int = 0, cuts: list[int] | None = None) -> Iterator[Batch]:
+def _next_cut(at: int, cell_bytes: int, marks: Sequence[int]) -> int:
+    """The first frame cut after stream offset ``at``: a multiple of ``cell_bytes`` or a mark."""
+    cut = (at // cell_bytes + 1) * cell_bytes if cell_bytes else _NEVER
+    i = bisect.bisect_right(marks, at)
+    return min(cut, marks[i]) if i < len(marks) else cut
+
+
+def classify_runs(cls: Classifier, runs: Iterable[list[bytes] | Gap], batch_lines: int,
+              start: int = 0, cell_bytes: int = 0, cuts: list[int] | None = None,
+              marks: Sequence[int] = ()) -> Iterator[Batch]:
     """Batches of the lines in ``runs`` (see ``streams.line_runs``), which start at offset
-    ``start`` of the decompressed stream; lines are numbered from 1. With ``cell_bytes``,
-    ``cuts`` gets the record number (from 0) of the first record at or after each multiple
-    of ``cell_bytes`` past ``start``."""
+    ``start`` of the decompressed stream; lines are numbered from 1, a broken line (``Gap``)
+    counting as one. ``cuts`` gets the record number (from 0) of the first record at or after
+    each multiple of ``cell_bytes`` past ``start`` and each of the ascending stream offsets
+    ``marks``."""
     path = cls.file
     batch = Batch(path, format=cls.fmt)
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
     line_no = done = 0  # done: records in earlier batches
     offset = batch_start = start  # stream offsets of the current line and of the batch's first
-    cut_at = (start // cell_bytes + 1) * cell_bytes if cell_bytes else _NEVER
+    cut_at = _next_cut(start, cell_bytes, marks)
     cuts = [] if cuts is None else cuts
     # The next offset where a line needs more than classifying: the stream's start (a BOM may
     # open it) or the next frame cut. One comparison per line covers both.
     watch = 0 if start == 0 else cut_at
-    try:
-        for run in runs:
-            i = 0
-            while i < len(run):
-                take = min(len(run) - i, batch_lines - batch.lines_read)
-                # The per-line loop, inlined: this is where reading spends its Python time.
-                convert = cls.convert
-                records, raws, numbers = batch.records, batch.raw, batch.lines
-                for line in run[i:i + take]:
-                    line_no += 1
-                    at = offset
-                    offset += len(line) + 1
-                    if at >= watch:
-                        if at >= cut_at:
-                            cuts.append(done + len(records))
-                            cut_at = (at // cell_bytes + 1) * cell_bytes
-                        if at == 0 and line.startswith(BOM):
-                            line = line[3:]
-                            at += 3  # offsets point at the bytes that ``raw`` holds
-                        watch = cut_at
-                    if line.endswith(b"\r"):
-                        line = line[:-1]
-                    try:
-                        obj = loads(line)
-                    except decode_error:
-                        cls.unparsed(batch, line_no, at, line)
-                        continue
-                    if convert is None or type(obj) is not dict:
-                        cls.add(batch, line_no, at, obj, line)  # detects the format
-                        convert = cls.convert
-                        continue
-                    try:
-                        record = convert(obj)
-                    except RecordError as exc:
-                        cls.reject(batch, line_no, at, exc, line)
-                        continue
-                    records.append(record)
-                    raws.append(line)
-                    numbers.append(line_no)
-                batch.lines_read += take
-                i += take
-                if batch.lines_read >= batch_lines:
-                    batch.bytes_read = offset - batch_start
-                    done += len(records)
-                    yield batch
-                    batch = Batch(path, format=cls.fmt)
-                    batch_start = offset
-    except StreamBroken as exc:
-        line_no += 1
-        at = start + exc.offset
-        cls.quarantine(batch, line_no, at, exc.reason, exc.partial, exc.detail)
-        batch.lines_read += 1
-        offset = at + len(exc.partial)  # a partial line has no terminator
+    for run in runs:
+        if type(run) is not list:  # a Gap: the broken line is one entry, then the next unit
+            line_no += 1
+            cls.quarantine(batch, line_no, offset, run.reason, run.partial, run.detail)
+            batch.lines_read += 1
+            offset += len(run.partial) + (run.skip or 0)  # a broken line has no terminator
+            run = []
+        i = 0
+        while True:
+            if batch.lines_read >= batch_lines:
+                batch.bytes_read = offset - batch_start
+                done += len(batch.records)
+                yield batch
+                batch = Batch(path, format=cls.fmt)
+                batch_start = offset
+            if i == len(run):
+                break
+            take = min(len(run) - i, batch_lines - batch.lines_read)
+            # The per-line loop, inlined: this is where reading spends its Python time.
+            convert = cls.convert
+            records, raws, numbers, offsets = batch.records, batch.raw, batch.lines, batch.offsets
+            for line in run[i:i + take]:
+                line_no += 1
+                at = offset
+                offset += len(line) + 1
+                if at >= watch:
+                    if at >= cut_at:
+                        cuts.append(done + len(records))
+                        cut_at = _next_cut(at, cell_bytes, marks)
+                    if at == 0 and line.startswith(BOM):
+                        line = line[3:]
+                        at += 3  # offsets point at the bytes that ``raw`` holds
+                    watch = cut_at
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+                try:
+                    obj = loads(line)
+                except decode_error:
+                    cls.unparsed(batch, line_no, at, line)
+                    continue
+                if convert is None or type(obj) is not dict:
+                    cls.add(batch, line_no, at, obj, line)  # detects the format
+                    convert = cls.convert
+                    continue
+                try:
+                    record = convert(obj)
+                except RecordError as exc:
+                    cls.reject(batch, line_no, at, exc, line)
+                    continue
+                records.append(record)
+                raws.append(line)
+                numbers.append(line_no)
+                offsets.append(at)
+            batch.lines_read += take
+            i += take
     if batch.lines_read:
+        # A final line without terminator was counted with one.
         batch.bytes_read = offset - batch_start
         yield batch
 
@@ -212,7 +232,7 @@ def read_jsonl(path: str, options: ReadOptions, batch_lines: int, *,
     """
     chunks = file_chunks(path)
     runs = line_runs(prefetched(chunks) if read_ahead else chunks)
-    yield from _classify(Classifier(path, options), runs, batch_lines)
+    yield from classify_runs(Classifier(path, options), runs, batch_lines)
 
 
 def read_range(path: str, start: int, end: int, options: ReadOptions, batch_lines: int, *,
@@ -230,19 +250,4 @@ def read_range(path: str, start: int, end: int, options: ReadOptions, batch_line
     """
     cls = Classifier(path, options, lambda: count_newlines(path, start))
     runs = line_runs(range_chunks(path, start, end))
-    yield from _classify(cls, runs, batch_lines, start, cell_bytes, cuts)
-
-
-def object_batch(cls: Classifier, objects: Iterable[Any], first: int) -> Batch:
-    """Rows that come parsed (Parquet) as one Batch, numbered from ``first + 1``; ``raw`` is
-    the row as compact JSON and the offset -1 (a row has no place in a byte stream)."""
-    batch = Batch(cls.file, format=cls.fmt)
-    row = first
-    for obj in objects:
-        row += 1
-        raw = orjson.dumps(obj, default=str)
-        cls.add(batch, row, -1, obj, raw)
-        batch.lines_read += 1
-        batch.bytes_read += len(raw) + 1
-    batch.format = cls.fmt
-    return batch
+    yield from classify_runs(cls, runs, batch_lines, start, cell_bytes, cuts)

@@ -14,7 +14,11 @@
   ``output`` message / reasoning-summary items too). Batch output has no prompt, so the question
   comes from, in order: the field mapping, a ``question`` field on the line, an embedded request
   (``request.body.messages`` or ``body.messages``, as merged-output tools write), or the batch
-  *requests* file joined on ``custom_id`` (``ReadOptions.requests``; what most users do). A line
+  *requests* file joined on ``custom_id`` (``ReadOptions.requests``; what most users do): a line
+  whose ``custom_id`` is in no requests file is quarantined as ``no_request`` (the id in
+  ``detail``), and the request's ``body.metadata`` is carried into the record (its
+  ``discipline``, ``difficulty``... fill the canonical fields the line lacks; other keys become
+  fields, the line's own fields winning). A line
   with an ``error``, a null response or a non-200 status is quarantined as
   ``batch_error:<code>`` (the API's message in ``detail``); a ``finish_reason`` of ``length`` or
   an ``incomplete`` response (answer cut off) as ``truncated_answer``. (``openai_batch``)

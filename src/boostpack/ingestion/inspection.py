@@ -1,4 +1,5 @@
-"""What is in a set of record files: counts, field coverage, breakdowns, examples.
+"""What is in a set of record files (counts, field coverage, breakdowns, examples) or in a dedup
+output directory (its report, the kept records, what was removed and why).
 
 Streams the records once; memory is bounded by ``_MAX_KEYS`` distinct values per breakdown
 (values past it are counted under ``"(other)"``), so a high-cardinality ``source`` cannot grow it.
@@ -14,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from boostpack.ingestion.readers import ReadOptions, expand_inputs, read_batches
+from boostpack.ingestion.readers import ReadOptions, expand_inputs, iter_json_lines, read_batches
 from boostpack.runtime.console import Progress
 
 _MAX_KEYS = 10_000
@@ -103,9 +104,66 @@ def inspect_records(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[s
     }
     if top_discipline.counts:
         summary["breakdowns"]["discipline_top"] = top_discipline.top()
-    report_path = Path(given[0]) / "report.json" if len(given) == 1 else None
-    if report_path is not None and report_path.is_file():
-        report = orjson.loads(report_path.read_bytes())
+    report = _stage_report(given[0]) if len(given) == 1 else None
+    if report is not None and "records" in report:  # an ingest output
         summary["ingest_report"] = {k: report.get(k) for k in
                                     ("lines", "records", "quarantined", "empty", "by_reason")}
     return summary
+
+
+def _stage_report(directory: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The ``report.json`` a stage wrote in ``directory``, if any."""
+    path = Path(directory) / "report.json"
+    if not path.is_file():
+        return None
+    try:
+        report = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def is_dedup_output(directory: str | os.PathLike[str]) -> bool:
+    """Whether ``directory`` is a finished dedup output (``kept/``, ``removed/``, its report)."""
+    report = _stage_report(directory)
+    return (report is not None and {"kept", "removed", "reasons"} <= report.keys()
+            and (Path(directory) / "kept").is_dir())
+
+
+_SIMILARITY_BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def inspect_dedup_output(directory: str | os.PathLike[str], examples: int = 3) -> dict[str, Any]:
+    """Summary of a dedup output directory: ``report`` (its counts, rules and settings), ``kept``
+    (``inspect_records`` of ``kept/``), ``removed`` (count per reason and per input file, the
+    similarity histogram, the kept ids with the most removed copies, ``examples``)."""
+    directory = Path(directory)
+    report = _stage_report(directory) or {}
+    reasons: Counter[str] = Counter()
+    files, dup_of = _Bounded(), _Bounded()
+    similarity = Counter({f"<{_SIMILARITY_BINS[0]}": 0, **{f">={b}": 0 for b in _SIMILARITY_BINS}})
+    shown: list[dict[str, Any]] = []
+    for path in expand_inputs(directory / "removed") if (directory / "removed").is_dir() else []:
+        for line in iter_json_lines(path):
+            reasons[str(line.get("reason"))] += 1
+            files.add(str(line.get("file")))
+            dup_of.add(str(line.get("dup_of")))
+            sim = line.get("similarity")
+            if isinstance(sim, (int, float)):
+                similarity[next((f">={b}" for b in reversed(_SIMILARITY_BINS) if sim >= b),
+                                f"<{_SIMILARITY_BINS[0]}")] += 1
+            if len(shown) < examples:
+                shown.append(line)
+    return {
+        "path": str(directory),
+        "report": {k: report.get(k) for k in ("input", "kept", "removed", "quarantined", "empty",
+                                              "empty_text", "reasons", "clusters", "pairs",
+                                              "inputs", "against")},
+        "params": {k: v for k, v in (report.get("params") or {}).items()
+                   if k in ("fields", "threshold", "ngram", "shingle", "num_perm", "bands",
+                            "rows", "digits", "keep", "keep_max", "decontam_ngram")},
+        "kept": inspect_records([directory / "kept"], examples=examples),
+        "removed": {"records": sum(reasons.values()), "by_reason": dict(sorted(reasons.items())),
+                    "by_file": files.top(), "similarity": dict(similarity),
+                    "most_removed_copies_of": dup_of.top(), "examples": shown},
+    }

@@ -1,16 +1,17 @@
 """The ``openai_batch`` format: a line of OpenAI Batch API output -> a QA record, its question
-joined from the batch *requests* file when the line has none (the rules are in ``formats``)."""
+(and the request's ``body.metadata``) joined from the batch *requests* file when the line has
+none (the rules are in ``formats``)."""
 
 from __future__ import annotations
 
 import functools
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from boostpack.ingestion.chat import messages_qa
 from boostpack.ingestion.fields import Converter, Fields
-from boostpack.ingestion.records import RecordError
+from boostpack.ingestion.records import OPTIONAL_FIELDS, RecordError, finish_record
 from boostpack.ingestion.streams import iter_json_lines
 
 
@@ -41,56 +42,70 @@ def _batch_error(obj: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _request_question(request: Any) -> tuple[str | None, str | None]:
-    """(system, question) from a batch request line or its ``body``."""
+class Request(NamedTuple):
+    """What a batch request gives its output: the prompt, and ``body.metadata`` (the Batch API's
+    per-request key-value pairs, where generator pipelines keep an item's discipline,
+    difficulty, source...)."""
+
+    system: str | None
+    question: str | None
+    metadata: dict[str, Any]
+
+
+_NO_PROMPT = Request(None, None, {})
+
+
+def _request(request: Any) -> Request:
+    """The ``Request`` of a batch request line or of its ``body``."""
     if isinstance(request, dict) and "body" in request:
         request = request["body"]
     if not isinstance(request, dict):
-        return None, None
+        return _NO_PROMPT
+    metadata = request.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     if isinstance(request.get("input"), str):  # the Responses API takes a plain string prompt
-        return request.get("instructions"), request["input"]
+        return Request(request.get("instructions"), request["input"], metadata)
     if "messages" not in request:
-        return None, None
+        return Request(None, None, metadata)
     system, question, _, _, _ = messages_qa(request["messages"])
-    return system, question
+    return Request(system, question, metadata)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_requests(path: str, mtime_ns: int, size: int) -> dict[str, tuple[str | None, str | None]]:
-    """custom_id -> (system, question) of an OpenAI batch requests file (input of the batch).
+def _load_requests(path: str, mtime_ns: int, size: int) -> dict[str, Request]:
+    """custom_id -> ``Request`` of an OpenAI batch requests file (input of the batch).
 
     Held in memory: the Batch API caps a batch at 50,000 requests / 200 MB, so one index is
-    bounded; unreadable lines are skipped here, and their outputs quarantine as missing_field.
+    bounded; unreadable lines are skipped here, and their outputs quarantine as no_request.
     Cached by (path, mtime, size), so several output files of one batch share one index.
     """
-    index: dict[str, tuple[str | None, str | None]] = {}
+    index: dict[str, Request] = {}
     for obj in iter_json_lines(path):
         custom_id = obj.get("custom_id")
         if isinstance(custom_id, str):
             try:
-                index[custom_id] = _request_question(obj)
+                index[custom_id] = _request(obj)
             except RecordError:
                 continue
     return index
 
 
 class _Requests:
-    """The questions of batch requests files, loaded on first lookup."""
+    """The requests of batch requests files, loaded on first lookup."""
 
     def __init__(self, paths: tuple[str | os.PathLike[str], ...]) -> None:
         self.paths = tuple(os.fspath(p) for p in paths)
-        self._indexes: list[dict[str, tuple[str | None, str | None]]] | None = None
+        self._indexes: list[dict[str, Request]] | None = None
 
-    def get(self, custom_id: str) -> tuple[str | None, str | None]:
+    def get(self, custom_id: str) -> Request | None:
+        """The request of ``custom_id`` (the first with a question, if several files have
+        it); None when no file has it."""
         if self._indexes is None:
             stats = [os.stat(p) for p in self.paths]
             self._indexes = [_load_requests(p, st.st_mtime_ns, st.st_size)
                              for p, st in zip(self.paths, stats, strict=True)]
-        for index in self._indexes:
-            found = index.get(custom_id)
-            if found is not None and found[1] is not None:
-                return found
-        return None, None
+        found = [index[custom_id] for index in self._indexes if custom_id in index]
+        return next((r for r in found if r.question is not None), found[0] if found else None)
 
 
 def _completion(body: dict[str, Any]) -> tuple[Any, str | None]:
@@ -125,6 +140,28 @@ def _completion(body: dict[str, Any]) -> tuple[Any, str | None]:
     raise RecordError("missing_field:answer")
 
 
+def _question(obj: dict[str, Any], f: Fields, requests: _Requests) -> Request:
+    """The request of a batch output line: embedded in the line (``request`` or ``body``, as
+    merged-output tools write it), else the requests files' entry for its ``custom_id``."""
+    for key in ("request", "body"):
+        if key in obj:
+            f.consumed.add(key)
+            found = _request(obj[key])
+            if found.question is not None:
+                return found
+            break
+    custom_id = obj.get("custom_id")
+    if not requests.paths:
+        raise RecordError("missing_field:question",
+                          "batch output carries no prompt: give the batch input file (--requests)")
+    found = requests.get(custom_id) if isinstance(custom_id, str) else None
+    if found is None:
+        raise RecordError("no_request", f"custom_id {custom_id!r} is in no requests file")
+    if found.question is None:
+        raise RecordError("missing_field:question", f"request {custom_id!r} has no user prompt")
+    return found
+
+
 def _convert_batch(obj: dict[str, Any], mapping: Mapping[str, str],
                    requests: _Requests) -> dict[str, Any]:
     failed = _batch_error(obj)
@@ -141,23 +178,25 @@ def _convert_batch(obj: dict[str, Any], mapping: Mapping[str, str],
         f.values["reasoning"] = reasoning
     if isinstance(body.get("model"), str):
         f.values["generator"] = body["model"]
+    metadata: dict[str, Any] = {}
     if not f.take("question", ("question",)):
-        system, question = None, None
-        for key in ("request", "body"):
-            if key in obj:
-                system, question = _request_question(obj[key])
-                f.consumed.add(key)
-                break
-        custom_id = obj.get("custom_id")
-        if question is None and isinstance(custom_id, str) and requests.paths:
-            system, question = requests.get(custom_id)
-        if question is None:
-            raise RecordError("missing_field:question")
-        f.values["question"] = question
-        if system is not None:
-            f.values["system"] = system
+        request = _question(obj, f, requests)
+        f.values["question"] = request.question
+        if request.system is not None:
+            f.values["system"] = request.system
+        metadata = request.metadata
     f.take_optional()
-    return f.finish()
+    extras = {k: v for k, v in obj.items() if k not in f.consumed}
+    # Metadata fills the canonical fields the line lacks; its other keys join the line's own
+    # fields, an ``orig_`` prefix (the collision rule of ``finish_record``) where a name is taken.
+    for key, value in metadata.items():
+        if key in OPTIONAL_FIELDS and key not in f.values:
+            f.values[key] = value
+            continue
+        while key in extras:
+            key = "orig_" + key
+        extras[key] = value
+    return finish_record(f.values, extras)
 
 
 def batch_converter(mapping: Mapping[str, str],

@@ -40,4 +40,5 @@ class ReadOptions:
         check_mapping(self.mapping)
         for path in self.requests:
             if not os.path.isfile(path):
-                raise InvalidInput(f"{os.fspath(path)}: batch requests file not found")
+                what = "is not a regular file" if os.path.exists(path) else "not found"
+                raise InvalidInput(f"{os.fspath(path)}: batch requests file {what}")

@@ -26,7 +26,7 @@ class QuarantineEntry:
 
     ``raw`` is the line decoded with ``surrogateescape``, so ``raw.encode("utf-8",
     "surrogateescape")`` gives back the exact bytes even for invalid UTF-8. ``offset`` is the
-    line's byte offset in the decompressed stream (-1 for a Parquet row); ``detail`` a longer
+    line's byte offset in the decompressed stream (-1 for a Parquet or Arrow row); ``detail`` a longer
     human message when there is one (e.g. the Batch API's error message).
     """
 

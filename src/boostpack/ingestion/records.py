@@ -7,9 +7,13 @@ ingest budget, so records stay dicts with a documented shape:
   ``"text"`` (str, non-empty) for a plain-text document;
 - optional, typed when present: ``"reasoning"`` (str, R1-style thinking split out of a leading
   ``<think>…</think>``), ``"options"``, ``"language"`` (str), ``"discipline"`` (list[str] path,
-  e.g. ``["STEM", "Physics", "Optics"]``), ``"difficulty"`` (int), ``"grade"``, ``"synth_type"``,
-  ``"source"``, ``"generator"``, ``"system"`` (chat system prompt);
+  e.g. ``["STEM", "Physics", "Optics"]``), ``"difficulty"`` and ``"grade"`` (a level: see
+  ``level_value``), ``"synth_type"``, ``"source"``, ``"generator"``, ``"system"`` (chat system
+  prompt); ``"options"``, ``"synth_type"``, ``"source"`` and ``"generator"`` are any JSON value;
 - every other input field, verbatim, at top level.
+
+A null optional field is absent. A value of the wrong type is ``wrong_type:<name>``; a number
+that no 64-bit integer or finite double can hold is ``out_of_range:<name>``.
 
 An answer given as a list of acceptable reference answers (SQuAD, NQ-open, CoQA, DROP and
 LAMBADA ship them that way: 22% of the real QA corpus) is accepted: its first non-empty string
@@ -23,6 +27,7 @@ question=prompt`` on a line that also has a ``"question"``), the input's value i
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -37,6 +42,7 @@ CANONICAL_FIELDS = ("id", "question", "answer", "text", *OPTIONAL_FIELDS)
 _CANONICAL_SET = frozenset(CANONICAL_FIELDS)
 _OPTIONAL_SET = frozenset(OPTIONAL_FIELDS)
 _STR_FIELDS = frozenset(("reasoning", "language", "system"))
+_LEVEL_FIELDS = frozenset(("difficulty", "grade"))
 _TEXT_FIELDS = ("text",)
 
 THINK_OPEN = "<think>"
@@ -109,15 +115,35 @@ def split_discipline(value: Any) -> list[str]:
     raise RecordError("wrong_type:discipline")
 
 
-def _as_difficulty(value: Any) -> int:
-    # bool is an int subclass, but True is not a difficulty level.
-    if isinstance(value, int) and not isinstance(value, bool):
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def level_value(name: str, value: Any) -> int | float | str:
+    """A ``difficulty`` or ``grade`` as kept: a string as given (``"easy"``, ``"grade 9"``,
+    ``"3"``), an int as is, a whole float as that int (``3.0`` -> 3, as JSON writers emit
+    Python floats), any other finite float as is (1-10 scales with halves are common).
+
+    Raises RecordError: ``wrong_type:<name>`` for a bool, list, object; ``out_of_range:<name>``
+    for NaN, infinity (Parquet and Arrow can hold them) and whole numbers outside the signed
+    64-bit range (``2e19``, ``-1e308``): orjson cannot write them, nor an Arrow int64 hold them.
+    """
+    kind = type(value)
+    if kind is str:
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value.strip())
-    raise RecordError("wrong_type:difficulty")
+    if kind is int:
+        if _INT64_MIN <= value <= _INT64_MAX:
+            return value
+        raise RecordError(f"out_of_range:{name}", f"{name} {value} is outside the 64-bit integer range")
+    if kind is float:
+        if not math.isfinite(value):
+            raise RecordError(f"out_of_range:{name}", f"{name} {value} is not a finite number")
+        if not value.is_integer():
+            return value
+        if _INT64_MIN <= value <= _INT64_MAX:
+            return int(value)
+        raise RecordError(f"out_of_range:{name}", f"{name} {value:g} is outside the 64-bit integer range")
+    # bool is an int subclass, but True is not a level; a list or an object is not one level.
+    raise RecordError(f"wrong_type:{name}")
 
 
 def _as_id(value: Any) -> str:
@@ -132,11 +158,12 @@ def _as_id(value: Any) -> str:
 
 def optional_value(name: str, value: Any) -> Any:
     """The canonical value of optional field ``name`` (not None): a discipline path split, a
-    difficulty as int, a string field checked; RecordError(``wrong_type:<name>``) otherwise."""
+    difficulty or grade as a level (``level_value``), a string field checked; RecordError
+    (``wrong_type:<name>``, ``out_of_range:<name>``) otherwise."""
     if name == "discipline":
         return split_discipline(value)
-    if name == "difficulty":
-        return _as_difficulty(value)
+    if name in _LEVEL_FIELDS:
+        return level_value(name, value)
     if name in _STR_FIELDS and type(value) is not str:
         raise RecordError(f"wrong_type:{name}")
     return value

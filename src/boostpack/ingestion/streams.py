@@ -1,12 +1,12 @@
-"""Input bytes: a file (plain, ``.zst``, ``.gz``) or a byte range -> decompressed chunks -> lines.
+"""Input bytes: a file (plain, ``.zst``, ``.gz``) or part of one -> decompressed chunks -> lines.
 
-Chunks are about 1 MiB. A corrupt or truncated compressed stream yields every byte that decodes
-before the damage, then raises ``StreamBroken``; ``line_runs`` attaches the partial last line to
-it, so a reader keeps every complete line and quarantines the rest as one entry. A multi-frame
-``.zst`` (``zstd -T``, ``pzstd``, boostpack's own outputs) or multi-member ``.gz`` is read frame
-after frame; decoding a frame does not need the ones before it, so a future split of such a file
-into tasks needs a chunk source that starts at a frame boundary (and, for the byte offsets of
-quarantined lines, the decompressed size of the frames before it; see ``splits``).
+Chunks are about 1 MiB. A compressed file is read unit by unit (``frames``: zstd frames, BGZF
+members, or a stream where the headers say nothing more). Where a unit is damaged, the chunks
+carry a ``Gap`` after every byte that decodes before the damage; ``line_runs`` attaches the
+partial last line to it, so a reader keeps every complete line and quarantines the partial one
+as one entry. When the decompressed sizes of the units are known (``frames``), reading goes on
+at the next unit, whose stream offset is known; otherwise nothing after a gap can be placed, and
+the gap ends the stream.
 """
 
 from __future__ import annotations
@@ -17,30 +17,37 @@ import queue
 import threading
 import zlib
 from collections.abc import Generator, Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 import zstandard
 
-__all__ = ["BOM", "StreamBroken", "count_newlines", "file_chunks", "iter_json_lines",
-           "line_runs", "prefetched", "range_chunks"]
+from boostpack.ingestion.frames import Damaged, Unit, decode_unit, salvage, units
+
+__all__ = ["BOM", "Chunk", "Gap", "count_newlines", "file_chunks", "iter_json_lines",
+           "line_runs", "prefetched", "range_chunks", "unit_chunks"]
 
 _CHUNK = 1 << 20
-# Compressed bytes fed per decompressor call: bounds one call's output, and what a corrupt
-# zstd block can take with it (the output of the failing call is lost).
+# Compressed bytes fed per decompressor call in a stream: bounds one call's output, and what a
+# corrupt zstd block of an unwalkable stream takes with it (the failing call's output is lost).
 _INPUT_CHUNK = 1 << 15
 _READ_AHEAD = 8  # decompressed chunks a read-ahead thread may hold
 BOM = b"\xef\xbb\xbf"
 
 
-class StreamBroken(Exception):
-    """A compressed stream that cannot be read past some point; ``line_runs`` fills in where."""
+class Gap:
+    """Where a compressed stream broke: ``reason`` (``truncated_stream`` or ``corrupt_stream``),
+    ``detail``, and ``skip``: stream bytes lost before the next chunk (None: no chunk follows).
+    ``line_runs`` sets ``partial``: the broken line's bytes, as far as they could be read."""
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(reason)
-        self.reason, self.detail = reason, detail  # reason: truncated_stream or corrupt_stream
-        self.offset = 0  # decompressed offset of the partial last line, from the chunks' start
-        self.partial = b""  # that line's bytes, as far as they could be read
+    __slots__ = ("detail", "partial", "reason", "skip")
+
+    def __init__(self, reason: str, detail: str, skip: int | None = None) -> None:
+        self.reason, self.detail, self.skip = reason, detail, skip
+        self.partial = b""
+
+
+Chunk = bytes | Gap
 
 
 def _plain_chunks(path: str) -> Generator[bytes, None, None]:
@@ -49,85 +56,74 @@ def _plain_chunks(path: str) -> Generator[bytes, None, None]:
             yield chunk
 
 
-def _salvage(dobj: Any, data: bytes, piece: int = 256) -> Iterator[bytes]:
-    """What ``dobj`` decodes from ``data`` fed ``piece`` bytes at a time, up to the first error."""
-    for i in range(0, len(data), piece):
-        try:
-            out = dobj.decompress(data[i:i + piece])
-        except zlib.error:
-            return
-        if out:
-            yield out
-        if dobj.eof:
-            return
-
-
-def _gzip_chunks(path: str) -> Generator[bytes, None, None]:
+def _stream(f: BinaryIO, gzip: bool) -> Generator[Chunk, None, None]:
+    """The gzip members or zstd frames from ``f``'s position to its end, as one stream."""
     # zlib directly, not gzip.open: GzipFile.read() drops everything it decoded in a call that
-    # then fails, so the readable part of a corrupt member would be lost.
-    dobj = zlib.decompressobj(wbits=31)  # 31: expect a gzip header and trailer
+    # then fails, so the readable part of a corrupt member would be lost. decompressobj, not
+    # stream_reader: stream_reader ends silently on a truncated frame, while here a frame that
+    # was fed bytes but never reached its end is detectable.
+    if gzip:
+        new, error = lambda: zlib.decompressobj(wbits=31), zlib.error  # 31: gzip header, trailer
+    else:
+        new, error = zstandard.ZstdDecompressor().decompressobj, zstandard.ZstdError
+    dobj = new()
     fed = False
-    with open(path, "rb") as f:
-        while data := f.read(_INPUT_CHUNK):
-            while data:
-                if not fed:
-                    data = data.lstrip(b"\x00")  # zero padding between members, as gzip allows
-                    if not data:
-                        break
-                saved = dobj.copy()
-                try:
-                    out = dobj.decompress(data)
-                except zlib.error as exc:
-                    # The failed call's output is gone; replay it in small pieces from the saved
-                    # state to keep what precedes the damage.
-                    yield from _salvage(saved, data)
-                    raise StreamBroken("corrupt_stream", str(exc)) from exc
-                fed = True
-                if out:
-                    yield out
-                if dobj.eof:  # multi-member file: the next member starts in unused_data
-                    data = dobj.unused_data
-                    dobj = zlib.decompressobj(wbits=31)
-                    fed = False
-                else:
-                    data = b""
+    while data := f.read(_INPUT_CHUNK):
+        while data:
+            if gzip and not fed:
+                data = data.lstrip(b"\x00")  # zero padding between members, as gzip allows
+                if not data:
+                    break
+            saved = dobj.copy() if gzip else None  # zstd's decoder cannot be copied
+            try:
+                out = dobj.decompress(data)
+            except error as exc:
+                if saved is not None:  # the failed call's output is gone: replay it
+                    yield from salvage(saved, data)
+                yield Gap("corrupt_stream", str(exc))
+                return
+            fed = True
+            if out:
+                yield out
+            if dobj.eof:  # the next member or frame starts in unused_data
+                data, dobj, fed = dobj.unused_data, new(), False
+            else:
+                data = b""
     if fed:
-        raise StreamBroken("truncated_stream", "gzip member ends before its trailer")
+        yield Gap("truncated_stream", f"{'gzip member' if gzip else 'zstd frame'} ends before its end")
 
 
-def _zstd_chunks(path: str) -> Generator[bytes, None, None]:
-    # decompressobj, not stream_reader: stream_reader ends silently on a truncated frame, while
-    # here a frame that was fed bytes but never reached its end is detectable.
-    dctx = zstandard.ZstdDecompressor()
-    dobj = dctx.decompressobj()
-    fed = False
-    with open(path, "rb") as f:
-        while data := f.read(_INPUT_CHUNK):
-            while data:
-                try:
-                    out = dobj.decompress(data)
-                except zstandard.ZstdError as exc:
-                    raise StreamBroken("corrupt_stream", str(exc)) from exc
-                fed = True
-                if out:
-                    yield out
-                if dobj.eof:  # multi-frame file: the next frame starts in unused_data
-                    data = dobj.unused_data
-                    dobj = dctx.decompressobj()
-                    fed = False
-                else:
-                    data = b""
-    if fed:
-        raise StreamBroken("truncated_stream", "zstd frame ends before its end marker")
+def unit_chunks(path: str, run: Iterable[Unit]) -> Generator[Chunk, None, None]:
+    """The decompressed bytes of consecutive ``run`` units of a compressed file. A damaged
+    unit gives a Gap after what precedes the damage; reading goes on at the next unit when
+    the damaged one's size is known (``skip``: the rest of it), else ends there."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for unit in run:
+            if unit.kind == "stream":
+                with open(fd, "rb", closefd=False) as f:
+                    f.seek(unit.offset)
+                    yield from _stream(f, gzip=not path.lower().endswith(".zst"))
+                return
+            done = 0
+            try:
+                for chunk in decode_unit(fd, unit):
+                    done += len(chunk)
+                    yield chunk
+            except Damaged as exc:
+                if unit.size < 0:  # where the next unit starts in the stream is unknown
+                    yield Gap(exc.reason, exc.detail)
+                    return
+                yield Gap(exc.reason, exc.detail, unit.size - done)
+    finally:
+        os.close(fd)
 
 
-def file_chunks(path: str) -> Generator[bytes, None, None]:
+def file_chunks(path: str) -> Generator[Chunk, None, None]:
     """The decompressed bytes of a whole file, by its name: ``.zst``, ``.gz``, else plain."""
     name = path.lower()
-    if name.endswith(".zst"):
-        return _zstd_chunks(path)
-    if name.endswith(".gz"):
-        return _gzip_chunks(path)
+    if name.endswith((".zst", ".gz")):
+        return unit_chunks(path, units(path))
     return _plain_chunks(path)
 
 
@@ -154,12 +150,12 @@ def count_newlines(path: str, end: int) -> int:
     return count
 
 
-def prefetched(chunks: Generator[bytes, None, None]) -> Iterator[bytes]:
-    """``chunks`` produced on a background thread, in order, errors included (a StreamBroken
-    arrives after the chunks before it). zstd, zlib and file reads release the GIL, so
+def prefetched(chunks: Generator[Chunk, None, None]) -> Iterator[Chunk]:
+    """``chunks`` produced on a background thread, in order, errors included (raised after the
+    chunks before them). zstd, zlib and file reads release the GIL, so
     decompression overlaps the caller's parsing: qa_en's decompression is ~0.08 s of the
     ~0.45 s its reading takes on one thread."""
-    slots: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(_READ_AHEAD)
+    slots: queue.Queue[tuple[Chunk | None, BaseException | None]] = queue.Queue(_READ_AHEAD)
     stop = threading.Event()
 
     def produce() -> None:
@@ -192,35 +188,33 @@ def prefetched(chunks: Generator[bytes, None, None]) -> Iterator[bytes]:
         thread.join()
 
 
-def line_runs(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
+def line_runs(chunks: Iterable[Chunk]) -> Iterator[list[bytes] | Gap]:
     """The lines of ``chunks`` without their ``"\\n"``, a list per decompressed chunk: every
     physical line once, in order; a final unterminated line counts. Lines come in lists: one
     generator step per chunk, not per line (splitting qa_en: 0.42 -> 0.35 µs per line).
 
-    On a broken stream, raises StreamBroken after the complete lines, with the partial last
-    line's offset (from the first chunk's start) and bytes attached as ``.offset``/``.partial``.
+    A ``Gap`` in ``chunks`` comes out in order, after the complete lines before it, with the
+    broken line's bytes as its ``.partial``; the line after it starts with the next chunk.
     """
     pending: list[bytes] = []
-    offset = 0  # offset of the first byte of the pending line
-    try:
-        for chunk in chunks:
-            parts = chunk.split(b"\n")
-            if len(parts) == 1:
-                pending.append(chunk)
-                continue
-            if pending:
-                pending.append(parts[0])
-                parts[0] = b"".join(pending)
-                pending = []
-            tail = parts.pop()
-            yield parts
-            offset += sum(map(len, parts)) + len(parts)
-            if tail:
-                pending.append(tail)
-    except StreamBroken as exc:
-        exc.offset = offset
-        exc.partial = b"".join(pending)
-        raise
+    for chunk in chunks:
+        if type(chunk) is not bytes:
+            chunk.partial = b"".join(pending)
+            pending = []
+            yield chunk
+            continue
+        parts = chunk.split(b"\n")
+        if len(parts) == 1:
+            pending.append(chunk)
+            continue
+        if pending:
+            pending.append(parts[0])
+            parts[0] = b"".join(pending)
+            pending = []
+        tail = parts.pop()
+        yield parts
+        if tail:
+            pending.append(tail)
     if pending:
         yield [b"".join(pending)]
 
@@ -229,6 +223,8 @@ def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """The JSON objects of a JSONL file, unconverted (side files such as batch requests);
     unparsable lines are skipped."""
     for run in line_runs(file_chunks(os.fspath(path))):
+        if type(run) is not list:
+            continue
         for line in run:
             try:
                 obj = orjson.loads(line.lstrip(BOM))

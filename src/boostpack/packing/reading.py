@@ -25,7 +25,8 @@ from boostpack.ingestion.formats import detect_format
 from boostpack.ingestion.readers import read_batches
 from boostpack.ingestion.streams import (
     BOM,
-    StreamBroken,
+    Chunk,
+    Gap,
     count_newlines,
     file_chunks,
     prefetched,
@@ -121,11 +122,13 @@ class _PieceReader:
         self.builder.counts["lines_read"] += 1
         self.builder.counts["bytes_read"] += line[3] + 1
 
-    def broken(self, exc: StreamBroken, offset: int, partial: bytes) -> None:
+    def broken(self, gap: Gap, offset: int, partial: bytes) -> None:
+        """The line a damaged compressed stream broke (``partial``: as far as it was read),
+        one quarantine entry; the ``gap.skip`` bytes lost after it count as read."""
         self.line_no += 1
-        self._quarantine(self.line_no, offset, exc.reason, partial, exc.detail)
+        self._quarantine(self.line_no, offset, gap.reason, partial, gap.detail)
         self.builder.counts["lines_read"] += 1
-        self.builder.counts["bytes_read"] += len(partial)
+        self.builder.counts["bytes_read"] += len(partial) + (gap.skip or 0)
 
     def lines(self, data: bytes, stop: int, offset: int, final: bool) -> None:
         """Handle the complete lines in ``data[:stop]`` (each ends in ``\\n``, or ``final``:
@@ -188,7 +191,7 @@ class _PieceReader:
         builder.quarantined += [e.to_json() for e in batch.quarantined]
 
 
-def _chunks(piece: InputPiece) -> Iterator[bytes]:
+def _chunks(piece: InputPiece) -> Iterator[Chunk]:
     chunks = file_chunks(piece.path) if piece.whole else range_chunks(piece.path, piece.start,
                                                                       piece.end)
     # Decompression and file reads release the GIL: on their own thread they overlap parsing.
@@ -202,39 +205,44 @@ def _read_jsonl(piece: InputPiece, setup: ReadSetup) -> Iterator[DocBatch]:
     parts: list[bytes] = []  # chunks read since
     size = 0
     skipping: list[Any] | None = None  # [line number, offset, head, length] of a long line
-    try:
-        for chunk in _chunks(piece):
-            if skipping is not None:  # inside a line over the limit: drop it as it streams by
-                end = chunk.find(b"\n")
-                skipping[3] += len(chunk) if end < 0 else end
-                if end < 0:
-                    continue
-                offset = skipping[1] + skipping[3] + 1
-                reader.skipped(skipping)
-                chunk, skipping = chunk[end + 1:], None
-            parts.append(chunk)
-            size += len(chunk)
-            if size < _BLOCK_BYTES and len(carry) + size <= reader.max_line:
+    for chunk in _chunks(piece):
+        if type(chunk) is not bytes:  # a Gap: the broken line is one entry, then the next unit
+            if skipping is not None:
+                reader.broken(chunk, skipping[1], skipping[2])
+                end = skipping[1] + skipping[3]
+            else:
+                end = _finish(reader, b"".join([carry, *parts]), offset, chunk)
+            carry, parts, size, skipping = b"", [], 0, None
+            if chunk.skip is None:  # nothing after the damage can be placed
+                break
+            offset = end + chunk.skip
+            continue
+        if skipping is not None:  # inside a line over the limit: drop it as it streams by
+            end = chunk.find(b"\n")
+            skipping[3] += len(chunk) if end < 0 else end
+            if end < 0:
                 continue
-            # One join per block (the carried line included), then the block's complete
-            # lines are handled in place: no other copy of the block.
-            data = b"".join([carry, *parts])
-            parts, size = [], 0
-            cut = data.rfind(b"\n") + 1
-            if cut:
-                reader.lines(data, cut, offset, final=False)
-                offset += cut
-            carry = data[cut:]
-            if len(carry) > reader.max_line:
-                skipping = [reader.line_no + 1, offset, carry[:_TOO_LARGE_HEAD], len(carry)]
-                carry = b""
-            if reader.builder.counts["bytes_read"] >= BATCH_BYTES:
-                yield reader.take()
-    except StreamBroken as exc:
-        if skipping is not None:
-            reader.broken(exc, skipping[1], skipping[2])
-        else:
-            _finish(reader, b"".join([carry, *parts]), offset, exc)
+            offset = skipping[1] + skipping[3] + 1
+            reader.skipped(skipping)
+            chunk, skipping = chunk[end + 1:], None
+        parts.append(chunk)
+        size += len(chunk)
+        if size < _BLOCK_BYTES and len(carry) + size <= reader.max_line:
+            continue
+        # One join per block (the carried line included), then the block's complete
+        # lines are handled in place: no other copy of the block.
+        data = b"".join([carry, *parts])
+        parts, size = [], 0
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            reader.lines(data, cut, offset, final=False)
+            offset += cut
+        carry = data[cut:]
+        if len(carry) > reader.max_line:
+            skipping = [reader.line_no + 1, offset, carry[:_TOO_LARGE_HEAD], len(carry)]
+            carry = b""
+        if reader.builder.counts["bytes_read"] >= BATCH_BYTES:
+            yield reader.take()
     else:
         if skipping is not None:  # the file ends inside a too-long line
             reader.skipped(skipping)
@@ -243,21 +251,22 @@ def _read_jsonl(piece: InputPiece, setup: ReadSetup) -> Iterator[DocBatch]:
     yield reader.take()
 
 
-def _finish(reader: _PieceReader, data: bytes, offset: int, broken: StreamBroken | None
-            ) -> None:
-    """The rest of a piece: its complete lines, then its unterminated last line (a final
-    line, or the partial line of a broken stream)."""
+def _finish(reader: _PieceReader, data: bytes, offset: int, gap: Gap | None) -> int:
+    """The rest of what was read: its complete lines, then its unterminated last line (a final
+    line, or the partial line before a ``gap`` in a damaged stream). Returns the stream offset
+    after it."""
     cut = data.rfind(b"\n") + 1
     if cut:
         reader.lines(data, cut, offset, final=False)
         offset += cut
     tail = data[cut:]
-    if broken is not None:
-        reader.broken(broken, offset, tail)
+    if gap is not None:
+        reader.broken(gap, offset, tail)
     elif len(tail) > reader.max_line:
         reader.skipped([reader.line_no + 1, offset, tail[:_TOO_LARGE_HEAD], len(tail)])
     elif tail:
         reader.lines(tail, len(tail), offset, final=True)
+    return offset + len(tail)
 
 
 def _read_parquet(piece: InputPiece, setup: ReadSetup) -> Iterator[DocBatch]:
@@ -283,6 +292,8 @@ def first_format(path: str, options: Any, max_line: int, limit: int | None = Non
     chunks = file_chunks(path)
     try:
         for chunk in chunks:
+            if type(chunk) is not bytes:  # a damaged stream: nothing more is detected
+                break
             lines = (carry + chunk).split(b"\n")
             carry = lines.pop()
             for line in lines:
@@ -302,8 +313,6 @@ def first_format(path: str, options: Any, max_line: int, limit: int | None = Non
                 carry = b""
             if limit is not None and offset >= limit:
                 break
-    except StreamBroken:
-        pass
     finally:
         chunks.close()
     return None, offset
