@@ -184,16 +184,17 @@ def test_cli_options_reach_ray(qa, ray_cluster, tmp_path: Path) -> None:
 
 def test_pack_on_ray_equals_local_byte_for_byte(qa, ray_cluster, tmp_path: Path,
                                                 llama3_tokenizer_path: Path) -> None:
-    """pack's tokenize tasks (one per input file) run on the cluster; the shards, index,
-    document table and manifest are a local run's."""
-    kw = dict(tokenizer=llama3_tokenizer_path, seq_len=1024, progress=False)
+    """pack's tasks (read, tokenize, pack, write: here 256 KB of input each) run on the
+    cluster's two nodes; the shards, index, document table and manifest are a local run's."""
+    kw = dict(tokenizer=llama3_tokenizer_path, seq_len=1024, progress=False,
+              task_bytes="256K")
     local = pack(qa["inputs"], tmp_path / "local", workers=1, **kw)
     ray = pack(qa["inputs"], tmp_path / "ray", backend="ray", ray_address=ray_cluster.address,
                **kw)
     assert outputs(tmp_path / "ray") == outputs(tmp_path / "local")
     assert (tmp_path / "ray" / "manifest.json").read_bytes() == \
         (tmp_path / "local" / "manifest.json").read_bytes()
-    assert ray["execution"]["tasks"] == 3 and ray["execution"]["nodes"] == 2
+    assert ray["execution"]["tasks"] == ray["tasks"] > 3 and ray["execution"]["nodes"] == 2
     assert ray["tokens"] == local["tokens"]
 
 
