@@ -70,7 +70,7 @@ def test_params_keep_the_report_layout() -> None:
     assert list(params) == [
         "threshold", "num_perm", "shingle", "ngram", "seed", "digits", "bands", "rows", "fields",
         "keep", "keep_max", "verify", "decontam_ngram", "decontam_min_overlap", "fmt", "mapping",
-        "strict", "requests", "frame_bytes"]
+        "strict", "requests", "max_record_bytes", "frame_bytes"]
     assert (params["mapping"], params["requests"]) == ({"question": "prompt"}, [])
     orjson.dumps(params)  # JSON-ready
 

@@ -294,7 +294,15 @@ def test_fifty_megabyte_line(tmp_path: Path) -> None:
     p = tmp_path / "big.jsonl.zst"
     body = _j({"question": "long?", "answer": big}) + b"\n" + _j({"text": "after"}) + b"\n"
     p.write_bytes(zstandard.ZstdCompressor(level=1).compress(body))
+    # By default a line over 4 MB is quarantined unparsed, its first 4 KB kept.
     batches = list(read_batches(p))
+    records = [r for b in batches for r in b.records]
+    entries = [e for b in batches for e in b.quarantined]
+    assert [r["text"] for r in records] == ["after"]
+    assert [(e.line, e.reason) for e in entries] == [(1, "too_large")]
+    assert len(entries[0].raw) == 4096 and "52,428,8" in entries[0].detail
+    # Without the limit it is read whole.
+    batches = list(read_batches(p, ReadOptions(max_record_bytes=None)))
     records = [r for b in batches for r in b.records]
     assert len(records[0]["answer"]) == 50 << 20 and records[1]["text"] == "after"
 

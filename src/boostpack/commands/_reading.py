@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from boostpack.ingestion.options import FORMATS
+from boostpack.ingestion.options import FORMATS, MAX_RECORD_BYTES
 
 
 def parse_mapping(text: str) -> dict[str, str]:
@@ -33,6 +33,20 @@ def add_read_options(p: argparse.ArgumentParser) -> None:
                    "repeatable")
     g.add_argument("--strict", action="store_true",
                    help="fail on the first bad line instead of quarantining it")
+
+
+def add_record_limit_option(p: argparse.ArgumentParser) -> None:
+    """``--max-record-bytes`` for the stages that read through ``ReadOptions`` (pack has its
+    own, applied as lines stream by)."""
+    p.add_argument("--max-record-bytes", type=record_size, default=MAX_RECORD_BYTES,
+                   metavar="SIZE", help="quarantine input lines longer than this as too_large, "
+                   "unparsed (default 4M; 0: no limit)")
+
+
+def record_size(text: str) -> int | None:
+    from boostpack.runtime.sizes import parse_size
+
+    return parse_size(text, "max record bytes", minimum=0) or None
 
 
 def read_kwargs(args: argparse.Namespace) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from boostpack.commands._output import add_overwrite_option
-from boostpack.commands._reading import add_read_options, read_kwargs
+from boostpack.commands._reading import add_read_options, add_record_limit_option, read_kwargs
 from boostpack.commands._running import add_backend_options, backend_kwargs
 from boostpack.deduplication.settings import (
     DEFAULT_FIELDS,
@@ -64,6 +64,7 @@ def register(subparsers: Any) -> None:
                    help="worker processes (default: all cores; the output is the same)")
     p.add_argument("--memory", default="4G", help="memory budget of the clustering phase (4G)")
     add_read_options(p)
+    add_record_limit_option(p)
     add_backend_options(p)
     add_overwrite_option(p)
     p.add_argument("--json", action="store_true", help="print report.json to stdout")
@@ -93,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
         fields=args.fields, against=args.against, keep=args.keep or "first", keep_max=args.keep_max,
         verify=not args.no_verify, decontam_ngram=args.decontam_ngram,
         decontam_min_overlap=args.decontam_min_overlap, workers=args.workers,
-        memory=args.memory, overwrite=args.overwrite, **read_kwargs(args),
+        memory=args.memory, overwrite=args.overwrite, max_record_bytes=args.max_record_bytes,
+        **read_kwargs(args),
         **backend_kwargs(args),
     )
     for line in summary_lines(report):

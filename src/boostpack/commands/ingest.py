@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from boostpack.commands._output import add_overwrite_option
-from boostpack.commands._reading import add_read_options, read_kwargs
+from boostpack.commands._reading import add_read_options, add_record_limit_option, read_kwargs
 from boostpack.runtime.console import emit_json, log
 
 
@@ -19,6 +19,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or directories")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")
     add_read_options(p)
+    add_record_limit_option(p)
     add_overwrite_option(p)
     p.add_argument("--shard-mb", type=int, default=256, metavar="MB",
                    help="uncompressed MB of records per output shard (default 256)")
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     report = ingest(args.inputs, args.output, shard_bytes=args.shard_mb << 20,
                     overwrite=args.overwrite, max_quarantine_share=args.max_quarantine_share,
-                    **read_kwargs(args))
+                    max_record_bytes=args.max_record_bytes, **read_kwargs(args))
     for line in summary_lines(report) + warning_lines(report):
         log(line)
     seconds = report["seconds"]

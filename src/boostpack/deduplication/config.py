@@ -126,9 +126,9 @@ class DedupConfig:
     @classmethod
     def from_settings(cls, **settings: Any) -> DedupConfig:
         """The config that ``dedup``'s keyword arguments describe: the fields of this class,
-        with ``ReadOptions``' own (``fmt``, ``mapping``, ``strict``, ``requests``) in place of
-        ``read``. None for ``threshold``, ``shingle``, ``ngram`` or ``digits`` means the
-        default (what the CLI passes for a flag not given)."""
+        with ``ReadOptions``' own (``fmt``, ``mapping``, ``strict``, ``requests``,
+        ``max_record_bytes``) in place of ``read``. None for ``threshold``, ``shingle``,
+        ``ngram`` or ``digits`` means the default (what the CLI passes for a flag not given)."""
         from boostpack.ingestion.readers import ReadOptions
 
         known = {f.name for f in dataclasses.fields(cls)} - {"read"}
@@ -153,8 +153,9 @@ class DedupConfig:
                 flat[f.name] = getattr(self, f.name)
                 continue
             flat.update(fmt=read.fmt, mapping=dict(read.mapping) if read.mapping else None,
-                        strict=bool(read.strict), requests=[os.fspath(r) for r in read.requests])
+                        strict=bool(read.strict), requests=[os.fspath(r) for r in read.requests],
+                        max_record_bytes=read.max_record_bytes)
         return flat
 
 
-_READ_SETTINGS = ("fmt", "mapping", "strict", "requests")
+_READ_SETTINGS = ("fmt", "mapping", "strict", "requests", "max_record_bytes")

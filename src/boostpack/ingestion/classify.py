@@ -22,6 +22,7 @@ corrupt or holds no Python value), ``not_an_object``, ``unknown_format``,
 from __future__ import annotations
 
 import bisect
+import sys
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ import orjson
 
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.formats import Converter, converter, detect_format
-from boostpack.ingestion.options import ReadOptions
+from boostpack.ingestion.options import TOO_LARGE_HEAD, ReadOptions
 from boostpack.ingestion.quarantine import QuarantineEntry
 from boostpack.ingestion.records import RecordError
 from boostpack.ingestion.streams import (
@@ -103,6 +104,13 @@ class Classifier:
         batch.quarantined.append(QuarantineEntry(
             self.file, line_no, offset, reason, raw.decode("utf-8", "surrogateescape"), detail))
 
+    def too_large(self, batch: Batch, line_no: int, offset: int, line: bytes) -> None:
+        """Quarantine a line over ``max_record_bytes`` unparsed, keeping its first bytes."""
+        self.quarantine(batch, line_no, offset, "too_large", line[:TOO_LARGE_HEAD],
+                        f"line of {len(line):,} bytes is over --max-record-bytes "
+                        f"{self.options.max_record_bytes:,}; raw holds its first "
+                        f"{TOO_LARGE_HEAD:,} bytes")
+
     def reject(self, batch: Batch, line_no: int, offset: int, exc: RecordError,
                raw: bytes) -> None:
         """Quarantine a line its converter refused."""
@@ -156,6 +164,7 @@ def classify_runs(cls: Classifier, runs: Iterable[list[bytes] | Gap], batch_line
     path = cls.file
     batch = Batch(path, format=cls.fmt)
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    max_line = cls.options.max_record_bytes or sys.maxsize
     line_no = done = 0  # done: records in earlier batches
     offset = batch_start = start  # stream offsets of the current line and of the batch's first
     cut_at = _next_cut(start, cell_bytes, marks)
@@ -198,6 +207,9 @@ def classify_runs(cls: Classifier, runs: Iterable[list[bytes] | Gap], batch_line
                     watch = cut_at
                 if line.endswith(b"\r"):
                     line = line[:-1]
+                if len(line) > max_line:
+                    cls.too_large(batch, line_no, at, line)
+                    continue
                 try:
                     obj = loads(line)
                 except decode_error:

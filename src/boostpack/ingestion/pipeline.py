@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from boostpack.errors import InvalidInput
+from boostpack.ingestion.options import MAX_RECORD_BYTES
 from boostpack.ingestion.parts import PartWriter
 from boostpack.ingestion.quarantine import QUARANTINE_DIR, QuarantineEntry, QuarantineWriter
 from boostpack.ingestion.readers import Batch, ReadOptions, expand_inputs, read_batches
@@ -128,7 +129,8 @@ def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
            mapping: Mapping[str, str] | None = None, strict: bool = False,
            requests: Sequence[str | os.PathLike[str]] = (), shard_bytes: int = 256 << 20,
            batch_lines: int = 8192, max_quarantine_share: float = MAX_QUARANTINE_SHARE,
-           progress: bool | None = None, overwrite: bool = False) -> dict[str, Any]:
+           max_record_bytes: int | None = MAX_RECORD_BYTES, progress: bool | None = None,
+           overwrite: bool = False) -> dict[str, Any]:
     """Read ``inputs`` (files or directories), write canonical shards + quarantine + report.
 
     Returns the report (as written to ``report.json``) plus ``seconds`` and ``input_bytes``
@@ -146,11 +148,12 @@ def ingest(inputs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         raise InvalidInput(f"max_quarantine_share must be within [0, 1], "
                            f"got {max_quarantine_share}")
     options = ReadOptions(fmt=fmt, mapping=dict(mapping) if mapping else None, strict=strict,
-                          requests=tuple(requests))
+                          requests=tuple(requests), max_record_bytes=max_record_bytes)
     out = Path(output_dir)
     files = _input_files(inputs, out)
     fingerprint = {"inputs": file_states(files), "requests": file_states(options.requests),
                    "format": fmt, "mapping": options.mapping, "strict": strict,
+                   "max_record_bytes": max_record_bytes,
                    "shard_bytes": shard_bytes, "max_quarantine_share": max_quarantine_share}
     with claim(out, stage=OUTPUT, fingerprint=fingerprint, overwrite=overwrite):
         return _ingest_files(files, out, options, shard_bytes, batch_lines,
