@@ -36,7 +36,7 @@ _MUL = np.uint64(0x9E3779B97F4A7C15)
 _MUL_INV = np.uint64(pow(0x9E3779B97F4A7C15, -1, 1 << 64))
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
+def fmix64(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finalizer: spreads the polynomial hash over all bits."""
     h = h ^ (h >> np.uint64(33))
     h = h * np.uint64(0xFF51AFD7ED558CCD)
@@ -87,7 +87,7 @@ def ngram_hashes(texts: Sequence[str], n: int,
         end = win_start + win_len
         h = (prefix[end] - prefix[win_start]) * power[end - 1] if total else np.zeros(0, np.uint64)
         # Mix in the window length so a short text's single n-gram never equals a window.
-        h = _fmix64(h ^ win_len.astype(np.uint64))
+        h = fmix64(h ^ win_len.astype(np.uint64))
     return h, doc
 
 
