@@ -85,7 +85,8 @@ class Classifier:
         self.file, self.options, self.lines_before = file, options, lines_before
         self.fmt = "" if options.fmt == "auto" else options.fmt
         self.convert: Converter | None = (
-            None if options.fmt == "auto" else converter(options.fmt, options.mapping, options.requests))
+            None if options.fmt == "auto" else converter(options.fmt, options.mapping, options.requests,
+                                                         options.answer_optional))
 
     def quarantine(self, batch: Batch, line_no: int, offset: int, reason: str, raw: bytes,
                    detail: str = "") -> None:
@@ -119,7 +120,8 @@ class Classifier:
                 self.quarantine(batch, line_no, offset, "unknown_format", raw)
                 return
             self.fmt = batch.format = fmt
-            convert = self.convert = converter(fmt, self.options.mapping, self.options.requests)
+            convert = self.convert = converter(fmt, self.options.mapping, self.options.requests,
+                                               self.options.answer_optional)
         try:
             record = convert(obj)
         except RecordError as exc:

@@ -23,13 +23,16 @@ class ReadOptions:
 
     ``mapping``: canonical name -> input field (dotted paths reach into nested objects), e.g.
     ``{"question": "prompt", "answer": "response"}``. ``requests``: OpenAI batch *input* files,
-    joined on ``custom_id`` to give batch output lines their question.
+    joined on ``custom_id`` to give batch output lines their question. ``answer_optional``: a
+    QA line without a usable answer is a question-only record instead of a quarantined line
+    (benchmark test sets often ship questions alone; dedup reads its references this way).
     """
 
     fmt: str = "auto"
     mapping: Mapping[str, str] | None = None
     strict: bool = False
     requests: tuple[str | os.PathLike[str], ...] = ()
+    answer_optional: bool = False
 
     def __post_init__(self) -> None:
         # Imported here, not at the top, to keep this module light (see the module docstring).
