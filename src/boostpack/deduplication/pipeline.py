@@ -50,6 +50,7 @@ Rules (documented promises, tested):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Sequence
@@ -59,7 +60,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from boostpack.deduplication import workdir
+from boostpack.deduplication import checks, references, workdir
+from boostpack.deduplication.boilerplate import boilerplate
 from boostpack.deduplication.cluster import cluster
 from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.settings import check_int
@@ -133,7 +135,8 @@ def dedup(
     # One set of worker processes for all phases: spawning them costs ~0.5 s each.
     with TaskRunner(workers) as runner:
         t = time.monotonic()
-        results = _sign_all(runner, tasks, n_ref, work, config, progress)
+        _boilerplate_once(work, input_files, ref_files, config)
+        results = _sign_all(runner, tasks, n_ref, work, config, progress, ref_files, file_of)
         timings["read_sign"] = time.monotonic() - t
 
         t = time.monotonic()
@@ -142,22 +145,26 @@ def dedup(
 
         t = time.monotonic()
         written = _write_all(runner, work, out, tasks[n_ref:], results, file_of, started,
-                             input_files, len(ref_files))
+                             input_files, len(ref_files), checks.sample_docs(clusters), config)
         timings["write"] = time.monotonic() - t
     timings["total"] = time.monotonic() - t_start
 
     report = _report(config, results, n_ref, written, clusters, input_files, ref_files,
                      workers, memory_bytes, timings)
+    report["largest_clusters"] = checks.cluster_samples(clusters, written, work, results)
+    report["against"]["per_file"] = references.per_file(results, file_of, ref_files)
+    references.add_removed(report["against"]["per_file"], clusters["contaminated_by_ref_task"],
+                           file_of)
+    report["warnings"] = checks.warnings(report, config)
     with atomic_write(out / "report.json") as f:
         f.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
     workdir.remove(out)
-    records = report["input"] - report["quarantined"]
-    if records and report["empty_text"] == records:
+    if report["warnings"]:
         from boostpack.runtime.console import log
 
-        # Said even without progress output: it almost always means a mistyped --fields.
-        log(f"dedup: warning: no record has any text in fields {', '.join(config.fields)}; "
-            "nothing was compared (check --fields)")
+        # Said even without progress output: each one almost always means a wrong setting.
+        for line in report["warnings"]:
+            log(f"dedup: warning: {line}")
     return report
 
 
@@ -204,7 +211,8 @@ def _sign_tasks(ref_files: list[str], input_files: list[str], work: WorkDir, con
     tasks: list[SignTask] = []
     file_of: list[int] = []
     for i, (p, is_ref) in enumerate([(p, True) for p in ref_files] + [(p, False) for p in input_files]):
-        splits = plan_splits(p, config.read, split_bytes) if splittable(p) else [None]
+        options = config.against_read if is_ref else config.read
+        splits = plan_splits(p, options, split_bytes) if splittable(p) else [None]
         for split in splits:
             tasks.append(SignTask(len(tasks), p, is_ref, work, config, split, batch_lines))
             file_of.append(i)
@@ -212,8 +220,10 @@ def _sign_tasks(ref_files: list[str], input_files: list[str], work: WorkDir, con
 
 
 def _sign_all(runner: TaskRunner, tasks: list[SignTask], n_ref: int, work: WorkDir,
-              config: DedupConfig, progress: bool | None) -> list[SignResult]:
-    """Phase 1: the references first (the inputs' n-gram matching needs their index)."""
+              config: DedupConfig, progress: bool | None,
+              ref_files: list[str], file_of: list[int]) -> list[SignResult]:
+    """Phase 1: the references first (the inputs' n-gram matching needs their index, and a
+    reference file that indexes nothing stops the run here)."""
     from boostpack.runtime.console import Progress
 
     results: list[SignResult] = []
@@ -221,12 +231,26 @@ def _sign_all(runner: TaskRunner, tasks: list[SignTask], n_ref: int, work: WorkD
         for r in runner.run(sign_task, tasks[:n_ref], work.markers("sign")):
             results.append(r)
             bar.update()
+        references.check_indexed(references.per_file(results, file_of, ref_files))
         if config.decontam_ngram:
             build_ngram_index(work, results)
+        if any(r["unanswered"] for r in results):  # see Clustering.question_members
+            tasks = [dataclasses.replace(t, question_bands=True) for t in tasks]
         for r in runner.run(sign_task, tasks[n_ref:], work.markers("sign")):
             results.append(r)
             bar.update()
     return results
+
+
+def _boilerplate_once(work: WorkDir, input_files: list[str], ref_files: list[str],
+                      config: DedupConfig) -> None:
+    """The shingles every signature leaves out, from a sample of the files (unless a resumed
+    run has them already)."""
+    if config.boilerplate_df is None or work.boilerplate.exists():
+        return
+    common = boilerplate(input_files, ref_files, config)
+    with atomic_write(work.boilerplate) as f:
+        np.save(f, common)
 
 
 def _cluster_once(work: WorkDir, results: list[SignResult], n_ref: int, config: DedupConfig,
@@ -243,7 +267,8 @@ def _cluster_once(work: WorkDir, results: list[SignResult], n_ref: int, config: 
 
 def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[SignTask],
                results: list[SignResult], file_of: list[int], started: dict[str, tuple[int, int]],
-               input_files: list[str], n_ref_files: int) -> list[dict[str, int]]:
+               input_files: list[str], n_ref_files: int, samples: tuple[int, ...],
+               config: DedupConfig) -> list[dict[str, Any]]:
     """Phase 3: the parts of every input task, then one output file of each kind per input."""
     offsets = tuple(int(x) for x in np.concatenate(([0], np.cumsum([r["n"] for r in results]))))
     write_tasks = []
@@ -251,8 +276,10 @@ def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[S
     for task in input_tasks:
         if task.index == 0 or file_of[task.index] != file_of[task.index - 1]:
             line_base = 0
+        lo, hi = offsets[task.index], offsets[task.index + 1]
         write_tasks.append(WriteTask(task.index, task.path, work, task.split, started[task.path],
-                                     line_base, tuple(results[task.index]["cuts"]), offsets))
+                                     line_base, tuple(results[task.index]["cuts"]), offsets,
+                                     tuple(d for d in samples if lo <= d < hi), config.fields))
         line_base += results[task.index]["lines_read"]
     written = list(runner.run(write_task, write_tasks, work.markers("write")))
     empty_frame = empty_output()
@@ -271,7 +298,7 @@ def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[S
 
 
 def _report(config: DedupConfig, results: list[SignResult], n_ref: int,
-            written: list[dict[str, int]], clusters: dict[str, Any], input_files: list[str],
+            written: list[dict[str, Any]], clusters: dict[str, Any], input_files: list[str],
             ref_files: list[str], workers: int, memory: int,
             timings: dict[str, float]) -> dict[str, Any]:
     """``report.json``: counts that add up (checked), the settings, timings."""
@@ -284,6 +311,8 @@ def _report(config: DedupConfig, results: list[SignResult], n_ref: int,
         "quarantined": sum(r["quarantined"] for r in inp),
         "empty": sum(r["empty"] for r in inp),
         "empty_text": clusters["empty_text"],
+        "unsigned": sum(r["n"] - r["signed"] for r in inp) - clusters["empty_text"],
+        "field_coverage": checks.field_coverage(inp, config.fields),
         "reasons": clusters["reasons"],
         "contaminated_by_ngram": clusters["contaminated_by_ngram"],
         "clusters": clusters["clusters"],
