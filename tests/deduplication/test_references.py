@@ -122,3 +122,21 @@ def test_references_that_index_nothing_fail(bench_items: dict[str, Any], tmp_pat
     # the misnamed file reads with its own mapping, leaving the inputs' fields alone
     assert cli.main(["dedup", str(inputs), "-o", str(tmp_path / "out-mapped"), "--against",
                      str(tmp_path / "misnamed.jsonl"), "--against-map", "question=stem"]) == 0
+
+
+def test_ngram_rule_skips_scaffolding_the_references_share(bench_items: dict[str, Any],
+                                                           tmp_path: Path) -> None:
+    """With --decontam-ngram 13, an instruction every benchmark item carries is no evidence:
+    clean training items in the same format stay, a leaked item is still found by its own
+    n-grams."""
+    scaffold = ("\nAnswer with the letter of the correct option from the choices below and "
+                "explain nothing else at all.")
+    refs = [{"question": r["question"] + scaffold, "answer": r["answer"]} for r in bench_items["med"]]
+    clean = [{"id": r["id"], "question": r["question"] + scaffold, "answer": r["answer"]}
+             for r in bench_items["inputs"] if not r["id"].startswith("leak/")][:500]
+    leak = {"id": "leak", "question": "Recall this one: " + refs[7]["question"], "answer": "no idea"}
+    inputs = write_jsonl(tmp_path / "in.jsonl", [*clean, leak])
+    ref = write_jsonl(tmp_path / "ref.jsonl", refs)
+    report = dedup(inputs, tmp_path / "out", against=[ref], decontam_ngram=13, progress=False)
+    assert contaminated(tmp_path / "out") == {"leak"}
+    assert report["contaminated_by_ngram"] == 1

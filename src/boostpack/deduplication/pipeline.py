@@ -233,7 +233,7 @@ def _sign_all(runner: TaskRunner, tasks: list[SignTask], n_ref: int, work: WorkD
             bar.update()
         references.check_indexed(references.per_file(results, file_of, ref_files))
         if config.decontam_ngram:
-            build_ngram_index(work, results)
+            build_ngram_index(work, results, config)
         if any(r["unanswered"] for r in results):  # see Clustering.question_members
             tasks = [dataclasses.replace(t, question_bands=True) for t in tasks]
         for r in runner.run(sign_task, tasks[n_ref:], work.markers("sign")):

@@ -312,8 +312,9 @@ def sign_task(task: SignTask) -> SignResult:
     return result
 
 
-def build_ngram_index(work: WorkDir, ref_results: list[SignResult]) -> None:
-    """Merge the references' n-grams (their sign files) into one sorted index for the workers."""
+def build_ngram_index(work: WorkDir, ref_results: list[SignResult], cfg: DedupConfig) -> None:
+    """Merge the references' n-grams (their sign files) into one sorted index for the workers,
+    the scaffolding left out (``decontam.scaffolding``)."""
     if (work.ngram_index / "ngram_refs.npy").exists():
         return
     hashes, refs = [], []
@@ -323,4 +324,4 @@ def build_ngram_index(work: WorkDir, ref_results: list[SignResult]) -> None:
         hashes.append(read_array(d / "ngrams.bin", np.uint64))
         refs.append(read_array(d / "ngram_doc.bin", np.uint32, len(hashes[-1])) + np.uint32(offset))
         offset += r["n"]
-    NgramIndex.build(np.concatenate(hashes), np.concatenate(refs)).save(work.ngram_index)
+    NgramIndex.build(np.concatenate(hashes), np.concatenate(refs), cfg.decontam_ngram).save(work.ngram_index)
