@@ -89,9 +89,13 @@ def common_shingles(texts: list[str], hasher: MinHasher, df: float) -> np.ndarra
     # Sorted and masked by hand: numpy 2.4's np.unique without return_* options takes a hash
     # path, 15x slower than this on 750k values.
     pairs = np.sort((np.concatenate(per_doc).astype(np.uint64) << np.uint64(32)) | doc)
-    pairs = pairs[np.concatenate((pairs[:1] == pairs[:1], pairs[1:] != pairs[:-1]))]
-    hashes, counts = np.unique(pairs >> np.uint64(32), return_counts=True)
-    return hashes[counts > max(df * len(texts), MIN_DOCUMENTS - 1)].astype(np.uint32)
+    if not len(pairs):
+        return np.zeros(0, dtype=np.uint32)
+    hashes = (pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] >> np.uint64(32))
+    # Sorted already: a run of equal hashes is one shingle, its length the documents holding it.
+    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+    counts = np.diff(np.append(starts, len(hashes)))
+    return hashes[starts[counts > max(df * len(texts), MIN_DOCUMENTS - 1)]].astype(np.uint32)
 
 
 def boilerplate(inputs: list[str], references: list[str], config: DedupConfig) -> np.ndarray:
