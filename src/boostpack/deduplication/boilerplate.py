@@ -32,7 +32,7 @@ from boostpack.deduplication.minhash import MinHasher
 from boostpack.ingestion.options import ReadOptions
 from boostpack.ingestion.records import record_text
 
-SAMPLE_RECORDS = 4096
+SAMPLE_RECORDS = 2048
 WINDOW_RECORDS = 256
 # Fewer documents than this never make a shingle boilerplate, whatever the share: in a sample
 # of 40 documents, 2 sharing a phrase are a coincidence, not a template.
