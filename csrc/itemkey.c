@@ -160,17 +160,17 @@ static int boxed(const uint8_t *s, size_t len, span *out) {
     return 0;
 }
 
-/* Whether s[i:] starts a cue word: "answer" (ASCII, any case, a whole word) or "答案"; *after
- * gets where the word ends. */
+/* Whether s[i:] starts a cue word: "answer" (ASCII, any case, a whole word), "答案" or "答"
+ * (the "答：" that closes a Chinese worked solution); *after gets where the word ends. */
 static int cue_word(const uint8_t *s, size_t len, size_t i, size_t *after) {
     static const char answer[] = "answer";
     static const uint8_t daan[] = {0xE7, 0xAD, 0x94, 0xE6, 0xA1, 0x88};
+    if (i + 3 <= len && memcmp(s + i, daan, 3) == 0) {
+        *after = i + (i + 6 <= len && memcmp(s + i, daan, 6) == 0 ? 6 : 3);
+        return 1;
+    }
     if (i + 6 > len) {
         return 0;
-    }
-    if (memcmp(s + i, daan, 6) == 0) {
-        *after = i + 6;
-        return 1;
     }
     for (size_t k = 0; k < 6; k++) {
         if (lower(s[i + k]) != (uint8_t)answer[k]) {
@@ -270,12 +270,19 @@ static const uint8_t SYMBOL[256] = {
     ['='] = 1, [';'] = 1, ['_'] = 1, ['\\'] = 1, ['|'] = 1, ['&'] = 1, ['^'] = 1, ['$'] = 1,
     ['#'] = 1, ['@'] = 1, ['~'] = 1, ['`'] = 1, ['+'] = 1, ['*'] = 1, ['%'] = 1, ['/'] = 1};
 
-static int structured(const uint8_t *s, size_t len) {
+/* Code: symbols at least 3% of the bytes, and an indented line, a brace, a semicolon or a "::"
+ * (Haskell's signatures). On qa_en, 97% of the long answers with that many symbols and no final
+ * answer have one of those and are code; the others are worked arithmetic ("75 + 61 = 136"),
+ * compared by their last number and sketch like other prose. */
+static int code_like(const uint8_t *s, size_t len) {
     size_t count = 0;
+    int layout = 0;
     for (size_t i = 0; i < len; i++) {
         count += SYMBOL[s[i]];
+        layout |= s[i] == '{' || s[i] == ';' || (s[i] == ':' && i + 1 < len && s[i + 1] == ':') ||
+                  (s[i] == '\n' && i + 1 < len && (s[i + 1] == ' ' || s[i + 1] == '\t'));
     }
-    return 100 * count >= 3 * len;
+    return layout && 100 * count >= 3 * len;
 }
 
 /* Whether s[i:] is the LaTeX command cmd (with its backslash) not followed by a letter. */
@@ -367,7 +374,7 @@ static void answer_key(const uint8_t *s, size_t len, size_t short_len, uint8_t *
     if (len <= short_len) {
         *kind = BP_ANSWER_EXACT;
         *key = has_final ? canon_key(s + f.start, f.end - f.start, buf) : canon_key(s, len, buf);
-    } else if (!has_final && structured(s, len)) {
+    } else if (!has_final && code_like(s, len)) {
         *kind = BP_ANSWER_EXACT;
         *key = canon_key(s, len, buf);
     } else {

@@ -19,12 +19,13 @@
  * nothing is left):
  *   final   = the content of the last \boxed{...} (braces balanced), else the rest of the line
  *             after the last "####", else the rest of the line after the last cue in the last
- *             BP_CUE_WINDOW bytes ("answer" as a whole word, case-insensitive, then any of
- *             spaces, '*', ':' and one "is"), if 1 to BP_CUE_FINAL bytes long; else none
+ *             BP_CUE_WINDOW bytes ("answer" as a whole word, case-insensitive, or "答案" or
+ *             "答", then any of spaces, '*', ':', '：' and one "is" or "是", at least a colon or
+ *             the "is"), if 1 to BP_CUE_FINAL bytes long; else none
  *   short   (at most short_len bytes):  BP_ANSWER_EXACT, key = canon(final, or else the answer)
  *   a final: BP_ANSWER_LONG, key = canon(final) (a worked solution)
- *   structured (symbols {}[]()<>=;_\|&^$#@~`+*%/ at least 3% of the bytes: code, formulas):
- *             BP_ANSWER_EXACT, key = canon(answer)
+ *   code    (symbols {}[]()<>=;_\|&^$#@~`+*%/ at least 3% of the bytes, and a '{', a ';', a
+ *             "::" or a line starting with a space or a tab): BP_ANSWER_EXACT, key = canon(answer)
  *   else:     BP_ANSWER_LONG, key = canon(the answer's last number), 0 if none
  * canon(s): ASCII letters lower-cased; a run of ASCII whitespace one space between two word
  * bytes (ASCII letters and digits, and non-ASCII bytes), else left out; '$', \left, \right,

@@ -103,9 +103,20 @@ def test_long_answers_are_keyed_by_their_final_answer() -> None:
     assert answer_key("   ") == (NO_ANSWER, 0)
 
 
-def test_structured_long_answers_are_compared_whole() -> None:
+def test_worked_arithmetic_is_prose_and_chinese_answers_have_a_cue() -> None:
+    """Long answers full of symbols but without code layout are worked solutions: keyed by their
+    result, so a reworded step agrees; "答：" states a Chinese solution's result."""
+    steps = "Total: 75 + 61 + 74 + 74 + 95 = 379. Average: 379 / 5 = 75.8. So the mean is 75.8."
+    assert answer_key(steps)[0] == LONG_ANSWER
+    assert answer_key(steps) == answer_key(steps.replace("Total:", "The total:"))
+    zh = "分析：速度和：75 + 68 = 143（千米/时）。路程 = 143 × 6 = 858（千米）。\n答：858千米。"
+    assert answer_key(zh) == answer_key("请问：" + zh) == answer_key("路程是 858 千米。" * 5 + "答：858千米。")
+
+
+def test_code_answers_are_compared_whole() -> None:
     code = "def f(x):\n    return [i * i for i in range(x) if i % 2 == 0]  # squares of evens\n"
-    assert answer_key(code)[0] == EXACT_ANSWER
+    haskell = "squareSum :: Integral a => a -> a\nsquareSum n = n * (4 * n * n - 1) `div` 3"
+    assert answer_key(code)[0] == answer_key(haskell)[0] == EXACT_ANSWER
     assert answer_key(code) == answer_key(code.replace("    ", "  "))
     assert answer_key(code) != answer_key(code.replace("% 2", "% 3"))
 

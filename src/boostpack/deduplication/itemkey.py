@@ -10,8 +10,8 @@ signature similarity, its *item keys* agree (``same_item``):
 * the **question key** (``csrc/itemkey.h``): the multiset of the question's numbers, or for a
   formula-like question ("12 + 6 / 3 =") its symbols too. The same problem with other numbers
   is another problem, as synthesizers mean it to be.
-* the **answer key**: a short or structured answer (code, a list, a formula, an option letter)
-  compared whole after a light canonical form (case, spacing, LaTeX spacing, thousands
+* the **answer key**: a short answer (a list, a formula, an option letter) or code compared
+  whole after a light canonical form (case, spacing, LaTeX spacing, thousands
   separators); a long free-text answer by its stated final answer (``\\boxed{}``, ``####``,
   "the answer is", else its last number) *and* a small MinHash sketch of its text, so that
   paraphrased solutions agree and two solutions with different results do not.
