@@ -217,7 +217,8 @@ class _PairEmitter:
 
     def _cliques(self, docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> Iterator[Pairs]:
         out_a, out_b = [], []
-        for size in np.unique(sizes).tolist():
+        # The sizes present, by counting (at most ``clique`` values; np.unique would hash them).
+        for size in np.flatnonzero(np.bincount(sizes)).tolist():
             if size < 2:
                 continue
             i, j = np.triu_indices(size, 1)

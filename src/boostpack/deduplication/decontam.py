@@ -113,7 +113,7 @@ def scaffolding(hashes: np.ndarray, ref: np.ndarray, n: int) -> np.ndarray:
     h = h[pair]
     starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
     held = np.diff(np.append(starts, len(h)))
-    documents = len(np.unique(ref))
+    documents = int(np.count_nonzero(np.diff(ref.astype(np.int64))) + 1)  # ref: document order
     common = h[starts[held > max(UBIQUITOUS_SHARE * documents, UBIQUITOUS_MIN - 1)]]
     if not len(common):
         return np.zeros(len(hashes), dtype=bool)
