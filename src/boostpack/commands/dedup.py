@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
                    help="compare question and answer as one text, as web-corpus dedup does: "
                    "records with different answers may be duplicates (by default a near pair must "
                    "have the same question numbers and agreeing answers)")
-    p.add_argument("--answer-threshold", type=float, default=DEFAULT_ANSWER_THRESHOLD,
+    p.add_argument("--answer-threshold", type=float, default=DEFAULT_ANSWER_THRESHOLD, metavar="SIMILARITY",
                    help="sketch similarity at which two long answers agree "
                    f"(default {DEFAULT_ANSWER_THRESHOLD})")
     p.add_argument("--boilerplate-df", type=float, metavar="FRACTION",

@@ -21,19 +21,25 @@ Rules (documented promises, tested):
   group's best member (by the keep rule) takes part in LSH. A removed document is ``exact`` when
   an identical copy ranks ahead of it (what an exact-only pass would remove), else ``near``;
   ``dup_of`` is always the document kept in its place.
-* Near: a candidate pair (two documents sharing an LSH bucket, paired to the bucket's smallest
-  member) is unioned only if its signature Jaccard is >= ``threshold``, so a chance bucket
+* Near: a candidate pair (two documents sharing an LSH bucket, paired with every other member
+  of a bucket of at most 8, else with the bucket's smallest member) is unioned only if its signature Jaccard is >= ``threshold``, so a chance bucket
   collision never glues two clusters together. Then every member is checked against its
   cluster's kept document: one below the threshold (it joined through a chain of verified
   pairs) leaves with the others like it to form a new cluster, where the same rule applies,
   until every removed document has signature Jaccard >= ``threshold`` with the one kept in its
   place (its ``similarity``; 1.0 for an identical copy). With ``verify=False`` every candidate
   pair is unioned and components are the clusters (classic LSH; similarity is still reported).
+* QA items (``answer`` among ``fields``, ``answer_check`` on): a near or exact pair is also one
+  item, with the same question numbers and agreeing answers (``deduplication.itemkey``); the
+  signature covers the question only, without the corpus's boilerplate shingles
+  (``deduplication.boilerplate``). A reference without an answer agrees with any answer.
 * Contamination: an input exactly equal to, or a verified near pair of, a reference document —
   or, in n-gram mode, sharing a word n-gram (or ``decontam_min_overlap`` of its n-grams) with
   one — is removed as ``contaminated``; ``dup_of`` names the closest reference (ties: the first).
   Exact copies of a contaminated input are contaminated too. Contaminated inputs are never kept
   and never chosen as a cluster's representative.
+  A reference file that indexes no document, or whose lines are mostly unreadable, stops the
+  run (``deduplication.references``).
 * Keep: in each cluster the kept document is the first in input order (``first``), the one with
   the longest dedup text in UTF-8 bytes (``longest``), or the largest numeric ``keep_max`` field
   (missing or non-numeric values rank lowest); ties go to the earliest.
