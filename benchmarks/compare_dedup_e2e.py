@@ -96,10 +96,10 @@ def tree_rss(pid: int) -> tuple[int, int]:
     return total, largest
 
 
-def run(inputs: list[Path], out: Path, workers: int) -> dict[str, float]:
+def run(inputs: list[Path], out: Path, workers: int, extra: tuple[str, ...] = ()) -> dict[str, float]:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "boostpack", "dedup", *map(str, inputs), "-o", str(out),
-           "--workers", str(workers), "--json"]
+           "--workers", str(workers), "--json", *extra]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)

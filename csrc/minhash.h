@@ -15,6 +15,9 @@
  * The signature then follows datasketch's affine32 scheme exactly (repeated shingles of a document
  * may be skipped, which leaves every minimum as it is): sig[k] = min over shingles of
  * a[k] * fmix32(shingle_hash) + b[k] (mod 2^32), and UINT32_MAX everywhere for no shingle.
+ * An exclusion set (bp_exclusion: boilerplate, e.g. shingles most documents of a corpus share)
+ * removes its shingle hashes from a document before anything else sees them, so a signature
+ * with exclusions is the datasketch signature of the remaining shingle hashes.
  * Documents are at most BP_MAX_DOCUMENT bytes, else BP_ERR_OVERFLOW: positions inside a
  * document are 32-bit (AVX gathers take signed 32-bit indexes). */
 #ifndef BOOSTPACK_MINHASH_H
@@ -30,18 +33,40 @@
 
 enum { BP_SHINGLE_CHAR = 0, BP_SHINGLE_WORD = 1 };
 
+/* Shingle hashes that do not count, as an open-addressing table (linear probing) of their
+ * fmix32 values, the form the permutation stage sees: slot fmix32(h) & mask, then the next ones
+ * until the value or an empty slot (0). fmix32 is a bijection and fmix32(0) = 0, so the hash 0
+ * is not stored but flagged in `zero`. Built by bp_exclusion_build, read-only afterwards (any
+ * number of threads may share it). */
+typedef struct {
+    const uint32_t *slots; /* mask + 1 slots, a power of two */
+    size_t mask;
+    int zero; /* whether the shingle hash 0 is excluded */
+} bp_exclusion;
+
 /* How documents become shingles. isa (BP_ISA_*, cpu.h) caps the instruction set of the unit
  * hashing: BP_ISA_BEST for use, a narrower one to test that path; every choice gives the same
  * bytes. */
 typedef struct {
-    int mode;     /* BP_SHINGLE_CHAR or BP_SHINGLE_WORD */
-    size_t ngram; /* n, 1..BP_MAX_NGRAM */
-    int digits;   /* BP_DIGITS_* */
-    int isa;      /* BP_ISA_* */
+    int mode;                    /* BP_SHINGLE_CHAR or BP_SHINGLE_WORD */
+    size_t ngram;                /* n, 1..BP_MAX_NGRAM */
+    int digits;                  /* BP_DIGITS_* */
+    int isa;                     /* BP_ISA_* */
+    const bp_exclusion *exclude; /* NULL: every shingle counts */
 } bp_shingling;
 
-/* The shingle hashes (before fmix32) of text[0:len], in text order with repeats, into out
- * (capacity cap >= len, or >= 1 when len == 0); *count gets how many. */
+/* The number of slots bp_exclusion_build needs for n hashes: a power of two >= 16n, so that a
+ * lookup reads one slot in at least 15 of 16 cases (minhash.c, excluded), or 0 when that would
+ * overflow. */
+size_t bp_exclusion_slots(size_t n);
+
+/* An exclusion set of the n shingle hashes (before fmix32; repeats allowed) in slots[0:n_slots]
+ * (n_slots = bp_exclusion_slots(n), owned by the caller and kept alive while *out is used). */
+bp_status bp_exclusion_build(const uint32_t *hashes, size_t n, uint32_t *slots, size_t n_slots,
+                             bp_exclusion *out);
+
+/* The shingle hashes (before fmix32) of text[0:len], in text order with repeats, excluded ones
+ * left out, into out (capacity cap >= len, or >= 1 when len == 0); *count gets how many. */
 bp_status bp_shingle_hashes(const uint8_t *text, size_t len, const bp_shingling *spec,
                             uint32_t *out, size_t cap, size_t *count);
 

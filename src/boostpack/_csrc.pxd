@@ -40,11 +40,19 @@ cdef extern from "minhash.h":
         BP_SHINGLE_CHAR
         BP_SHINGLE_WORD
     size_t BP_MAX_DOCUMENT
+    ctypedef struct bp_exclusion:
+        const uint32_t *slots
+        size_t mask
+        int zero
     ctypedef struct bp_shingling:
         int mode
         size_t ngram
         int digits
         int isa
+        const bp_exclusion *exclude
+    size_t bp_exclusion_slots(size_t n) nogil
+    bp_status bp_exclusion_build(const uint32_t *hashes, size_t n, uint32_t *slots, size_t n_slots,
+                                 bp_exclusion *out) nogil
     bp_status bp_shingle_hashes(const uint8_t *text, size_t length, const bp_shingling *spec,
                                 uint32_t *out, size_t cap, size_t *count) nogil
     bp_status bp_minhash_batch(const uint8_t *data, const uint64_t *offsets, size_t n,
@@ -53,6 +61,17 @@ cdef extern from "minhash.h":
     bp_status bp_minhash_hashes(const uint32_t *hashes, const uint64_t *offsets, size_t n,
                                 const uint32_t *a, const uint32_t *b, size_t num_perm,
                                 uint32_t *out) nogil
+
+
+cdef extern from "itemkey.h":
+    enum:
+        BP_ANSWER_NONE
+        BP_ANSWER_EXACT
+        BP_ANSWER_LONG
+    bp_status bp_question_keys(const uint8_t *data, const uint64_t *offsets, size_t n,
+                               uint64_t *out) nogil
+    bp_status bp_answer_keys(const uint8_t *data, const uint64_t *offsets, size_t n,
+                             size_t short_len, uint8_t *kind, uint64_t *key) nogil
 
 
 cdef extern from "lsh.h":

@@ -1,14 +1,24 @@
-"""Compiled glue over csrc/normalize.h, csrc/minhash.h and csrc/lsh.h (see
+"""Compiled glue over csrc/normalize.h, csrc/minhash.h, csrc/lsh.h and csrc/itemkey.h (see
 boostpack.deduplication.minhash for the API)."""
 
 import numpy as np
 from numpy.typing import NDArray
+from typing_extensions import disjoint_base
 
 MAX_NGRAM: int
 MAX_DOCUMENT: int
 SHINGLE_CHAR: int
 SHINGLE_WORD: int
+ANSWER_NONE: int
+ANSWER_EXACT: int
+ANSWER_LONG: int
 ISAS: dict[str, int]
+
+@disjoint_base
+class Exclusion:
+    hashes: NDArray[np.uint32]
+    def __init__(self, hashes: NDArray[np.uint32] | list[int]) -> None: ...
+    def __len__(self) -> int: ...
 
 def best_isa() -> str: ...
 
@@ -17,7 +27,12 @@ def exact_hashes(
     data: bytes | NDArray[np.uint8], offsets: NDArray[np.uint64], digits: str
 ) -> NDArray[np.uint64]: ...
 def shingle_hashes(
-    text: bytes | NDArray[np.uint8], shingle: str, ngram: int, digits: str, isa: str = "best"
+    text: bytes | NDArray[np.uint8],
+    shingle: str,
+    ngram: int,
+    digits: str,
+    isa: str = "best",
+    exclude: Exclusion | None = None,
 ) -> NDArray[np.uint32]: ...
 def signatures(
     data: bytes | NDArray[np.uint8],
@@ -28,6 +43,7 @@ def signatures(
     ngram: int,
     digits: str,
     isa: str = "best",
+    exclude: Exclusion | None = None,
 ) -> NDArray[np.uint32]: ...
 def signatures_of_hashes(
     hashes: NDArray[np.uint32],
@@ -36,3 +52,7 @@ def signatures_of_hashes(
     b: NDArray[np.uint32],
 ) -> NDArray[np.uint32]: ...
 def band_keys(sig: NDArray[np.uint32], bands: int, rows: int, seed: int) -> NDArray[np.uint64]: ...
+def question_keys(data: bytes | NDArray[np.uint8], offsets: NDArray[np.uint64]) -> NDArray[np.uint64]: ...
+def answer_keys(
+    data: bytes | NDArray[np.uint8], offsets: NDArray[np.uint64], short_len: int
+) -> tuple[NDArray[np.uint8], NDArray[np.uint64]]: ...

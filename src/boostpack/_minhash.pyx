@@ -1,12 +1,18 @@
-# distutils: sources = csrc/normalize.c csrc/units.c csrc/units_x86.c csrc/minhash.c csrc/lsh.c
+# distutils: sources = csrc/normalize.c csrc/units.c csrc/units_x86.c csrc/minhash.c csrc/lsh.c csrc/itemkey.c
 # cython: autotestdict=False
-"""Glue for the dedup kernels (csrc/normalize.h, csrc/minhash.h, csrc/lsh.h): argument checks,
-buffers, the GIL. Offsets are validated here (monotone, inside the buffer) before any C call."""
+"""Glue for the dedup kernels (csrc/normalize.h, csrc/minhash.h, csrc/lsh.h, csrc/itemkey.h):
+argument checks, buffers, the GIL. Offsets are validated here (monotone, inside the buffer)
+before any C call."""
 
-from boostpack._csrc cimport (BP_DIGITS_CLASS, BP_DIGITS_KEEP, BP_ISA_AVX2, BP_ISA_AVX512,
+cimport cython
+
+from boostpack._csrc cimport (BP_ANSWER_EXACT, BP_ANSWER_LONG, BP_ANSWER_NONE, BP_DIGITS_CLASS,
+                              BP_DIGITS_KEEP, BP_ISA_AVX2, BP_ISA_AVX512,
                               BP_ISA_BEST, BP_ISA_PORTABLE, BP_MAX_DOCUMENT, BP_MAX_NGRAM,
                               BP_NORMALIZED_CAPACITY, BP_SHINGLE_CHAR, BP_SHINGLE_WORD,
-                              bp_band_keys, bp_cpu_isa, bp_exact_hashes, bp_minhash_batch,
+                              bp_answer_keys, bp_band_keys, bp_cpu_isa, bp_exact_hashes,
+                              bp_exclusion, bp_question_keys,
+                              bp_exclusion_build, bp_exclusion_slots, bp_minhash_batch,
                               bp_minhash_hashes, bp_normalize, bp_shingle_hashes, bp_shingling,
                               uint8_t, uint32_t, uint64_t)
 
@@ -18,6 +24,9 @@ MAX_NGRAM = BP_MAX_NGRAM
 MAX_DOCUMENT = BP_MAX_DOCUMENT
 SHINGLE_CHAR = BP_SHINGLE_CHAR
 SHINGLE_WORD = BP_SHINGLE_WORD
+ANSWER_NONE = BP_ANSWER_NONE
+ANSWER_EXACT = BP_ANSWER_EXACT
+ANSWER_LONG = BP_ANSWER_LONG
 # Instruction sets of the unit hashing, narrowest first; "best" is what the CPU has. Tests pin
 # each one to prove every path gives the same bytes.
 ISAS = {"portable": BP_ISA_PORTABLE, "avx2": BP_ISA_AVX2, "avx512": BP_ISA_AVX512,
@@ -56,8 +65,39 @@ cdef size_t _check_offsets(Py_ssize_t size, const uint64_t[::1] offsets, str uni
     return <size_t>n
 
 
-cdef bp_shingling _shingling(str shingle, Py_ssize_t ngram, str digits, str isa) except *:
+@cython.auto_pickle(False)  # it holds a pointer into its own buffer
+cdef class Exclusion:
+    """Shingle hashes that do not count (boilerplate), as the kernel's lookup table
+    (``bp_exclusion`` in csrc/minhash.h), built once and shared by every call given it."""
+
+    cdef bp_exclusion table
+    cdef object _slots
+    cdef readonly object hashes
+
+    def __init__(self, hashes):
+        self.hashes = np.unique(np.asarray(hashes, dtype=np.uint32).reshape(-1))
+        cdef const uint32_t[::1] values = self.hashes
+        cdef size_t n = <size_t>values.shape[0]
+        cdef size_t n_slots = bp_exclusion_slots(n)
+        if n_slots == 0:
+            raise InvalidInput(f"too many excluded shingle hashes: {n}")
+        self._slots = np.empty(n_slots, dtype=np.uint32)
+        cdef uint32_t[::1] slots = self._slots
+        cdef uint32_t none = 0
+        cdef bp_status status
+        with nogil:
+            status = bp_exclusion_build(&values[0] if n > 0 else &none, n, &slots[0], n_slots,
+                                        &self.table)
+        check_status(status, "Exclusion")
+
+    def __len__(self):
+        return len(self.hashes)
+
+
+cdef bp_shingling _shingling(str shingle, Py_ssize_t ngram, str digits, str isa,
+                             Exclusion exclude=None) except *:
     cdef bp_shingling spec
+    spec.exclude = &exclude.table if exclude is not None else NULL
     if shingle == "char":
         spec.mode = BP_SHINGLE_CHAR
     elif shingle == "word":
@@ -118,9 +158,10 @@ def exact_hashes(const uint8_t[::1] data, const uint64_t[::1] offsets, str digit
 
 
 def shingle_hashes(const uint8_t[::1] text, str shingle, Py_ssize_t ngram, str digits,
-                   str isa="best"):
-    """uint32[k]: the shingle hashes of one UTF-8 document, in text order, repeats kept."""
-    cdef bp_shingling spec = _shingling(shingle, ngram, digits, isa)
+                   str isa="best", Exclusion exclude=None):
+    """uint32[k]: the shingle hashes of one UTF-8 document, in text order, repeats kept,
+    excluded ones left out."""
+    cdef bp_shingling spec = _shingling(shingle, ngram, digits, isa, exclude)
     cdef size_t length = <size_t>text.shape[0], count = 0
     if length > BP_MAX_DOCUMENT:
         raise InvalidInput(f"a document of {length} bytes; at most {BP_MAX_DOCUMENT} are supported")
@@ -142,9 +183,10 @@ cdef size_t _check_permutations(const uint32_t[::1] a, const uint32_t[::1] b) ex
 
 def signatures(const uint8_t[::1] data, const uint64_t[::1] offsets, const uint32_t[::1] a,
                const uint32_t[::1] b, str shingle, Py_ssize_t ngram, str digits,
-               str isa="best"):
-    """uint32[n, num_perm]: MinHash signatures of the documents data[offsets[i]:offsets[i+1]]."""
-    cdef bp_shingling spec = _shingling(shingle, ngram, digits, isa)
+               str isa="best", Exclusion exclude=None):
+    """uint32[n, num_perm]: MinHash signatures of the documents data[offsets[i]:offsets[i+1]],
+    excluded shingles left out."""
+    cdef bp_shingling spec = _shingling(shingle, ngram, digits, isa, exclude)
     cdef size_t n = _check_offsets(data.shape[0], offsets, "byte", BP_MAX_DOCUMENT)
     cdef size_t num_perm = _check_permutations(a, b)
     result = np.empty((n, num_perm), dtype=np.uint32)
@@ -194,3 +236,36 @@ def band_keys(const uint32_t[:, ::1] sig, Py_ssize_t bands, Py_ssize_t rows, uin
                               &out[0, 0])
     check_status(status, "band_keys")
     return result
+
+
+def question_keys(const uint8_t[::1] data, const uint64_t[::1] offsets):
+    """uint64[n]: the question key (csrc/itemkey.h) of each document data[offsets[i]:offsets[i+1]]."""
+    cdef size_t n = _check_offsets(data.shape[0], offsets)
+    result = np.zeros(n, dtype=np.uint64)
+    if n == 0:
+        return result
+    cdef uint64_t[::1] out = result
+    cdef bp_status status
+    with nogil:
+        status = bp_question_keys(_bytes_ptr(data), &offsets[0], n, &out[0])
+    check_status(status, "question_keys")
+    return result
+
+
+def answer_keys(const uint8_t[::1] data, const uint64_t[::1] offsets, Py_ssize_t short_len):
+    """(kind uint8[n], key uint64[n]): the answer key (csrc/itemkey.h) of each document."""
+    cdef size_t n = _check_offsets(data.shape[0], offsets)
+    if short_len < 0:
+        raise InvalidInput(f"short_len must be >= 0, got {short_len}")
+    kinds = np.zeros(n, dtype=np.uint8)
+    keys = np.zeros(n, dtype=np.uint64)
+    if n == 0:
+        return kinds, keys
+    cdef uint8_t[::1] kind = kinds
+    cdef uint64_t[::1] key = keys
+    cdef bp_status status
+    with nogil:
+        status = bp_answer_keys(_bytes_ptr(data), &offsets[0], n, <size_t>short_len, &kind[0],
+                                &key[0])
+    check_status(status, "answer_keys")
+    return kinds, keys

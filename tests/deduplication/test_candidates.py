@@ -14,8 +14,9 @@ from boostpack.deduplication import candidates
 from boostpack.deduplication.candidates import PairFinder
 
 
-def brute_pairs(keys: np.ndarray, ref_count: int) -> set[tuple[int, int]]:
-    """The two-star rule written out plainly: per bucket, pair inputs with the smallest input
+def brute_pairs(keys: np.ndarray, ref_count: int, clique: int = 0) -> set[tuple[int, int]]:
+    """The pairing rule written out plainly: a bucket of at most ``clique`` documents pairs
+    every input with every other document; a larger one pairs inputs with the smallest input
     and with the smallest reference."""
     buckets: dict[int, list[int]] = defaultdict(list)
     for doc, key in enumerate(keys.tolist()):
@@ -25,6 +26,9 @@ def brute_pairs(keys: np.ndarray, ref_count: int) -> set[tuple[int, int]]:
         refs = [d for d in docs if d < ref_count]
         inputs = [d for d in docs if d >= ref_count]
         for d in inputs:
+            if len(docs) <= clique:
+                out.update((e, d) for e in docs if e < d)
+                continue
             if refs:
                 out.add((refs[0], d))
             if d != inputs[0]:
@@ -33,24 +37,29 @@ def brute_pairs(keys: np.ndarray, ref_count: int) -> set[tuple[int, int]]:
 
 
 def found_pairs(keys: np.ndarray, ref_count: int, memory: int, tmp: Path,
-                chunk: int = 97) -> tuple[list[tuple[int, int]], int]:
-    finder = PairFinder(ref_count, memory, tmp)
+                chunk: int = 97, clique: int = 0) -> tuple[list[tuple[int, int]], int]:
+    finder = PairFinder(ref_count, memory, tmp, clique=clique)
     docs = np.arange(len(keys), dtype=np.uint32)
     chunks = ((keys[s : s + chunk], docs[s : s + chunk]) for s in range(0, len(keys), chunk))
     pairs = [(int(a), int(b)) for pa, pb in finder.pairs(chunks) for a, b in zip(pa, pb, strict=True)]
     return pairs, finder.runs_spilled
 
 
+CLIQUES = st.sampled_from([0, 1, 3, 8])
+
+
 @given(
     keys=st.lists(st.integers(0, 40), min_size=0, max_size=400),
     ref_count=st.integers(0, 30),
+    clique=CLIQUES,
 )
-def test_pairs_match_brute_force_in_memory(tmp_path_factory, keys: list[int], ref_count: int) -> None:
+def test_pairs_match_brute_force_in_memory(tmp_path_factory, keys: list[int], ref_count: int,
+                                           clique: int) -> None:
     k = np.array(keys, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # spread over 64 bits
-    pairs, runs = found_pairs(k, ref_count, 1 << 30, tmp_path_factory.mktemp("spill"))
+    pairs, runs = found_pairs(k, ref_count, 1 << 30, tmp_path_factory.mktemp("spill"), clique=clique)
     assert runs == 0
     assert len(pairs) == len(set(pairs))  # each pair once
-    assert set(pairs) == brute_pairs(k, ref_count)
+    assert set(pairs) == brute_pairs(k, ref_count, clique)
 
 
 @given(
@@ -58,29 +67,34 @@ def test_pairs_match_brute_force_in_memory(tmp_path_factory, keys: list[int], re
     distinct=st.sampled_from([3, 50, 3000]),
     ref_count=st.integers(0, 100),
     seed=st.integers(0, 2**32 - 1),
+    clique=CLIQUES,
 )
 def test_spilled_runs_give_the_same_pairs(tmp_path_factory, n: int, distinct: int, ref_count: int,
-                                          seed: int) -> None:
+                                          seed: int, clique: int) -> None:
     """64 KiB holds ~2k entries: thousands of entries force several runs, and few distinct keys
-    force buckets that straddle merge blocks and runs."""
+    force buckets that straddle merge blocks and runs (with 3000 keys, most buckets are small
+    enough to be paired whole)."""
     rng = np.random.default_rng(seed)
     k = rng.integers(0, distinct, n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    pairs, runs = found_pairs(k, ref_count, 1 << 16, tmp_path_factory.mktemp("spill"), chunk=1000)
+    pairs, runs = found_pairs(k, ref_count, 1 << 16, tmp_path_factory.mktemp("spill"), chunk=1000,
+                              clique=clique)
     assert runs >= 2
     assert len(pairs) == len(set(pairs))
-    assert set(pairs) == brute_pairs(k, ref_count)
+    assert set(pairs) == brute_pairs(k, ref_count, clique)
 
 
-@given(keys=st.lists(st.integers(0, 12), max_size=300), ref_count=st.integers(0, 20))
+@given(keys=st.lists(st.integers(0, 12), max_size=300), ref_count=st.integers(0, 20),
+       clique=CLIQUES, piece=st.sampled_from([1, 2, 7]))
 def test_pieces_of_the_in_memory_stream_carry_open_buckets(tmp_path_factory, keys: list[int],
-                                                         ref_count: int) -> None:
+                                                         ref_count: int, clique: int,
+                                                         piece: int) -> None:
     """The sorted stream is emitted in pieces; buckets spanning a piece boundary keep their
-    smallest members."""
+    smallest members, or all of them while they are small."""
     k = np.array(keys, dtype=np.uint64)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(candidates, "_EMIT_PIECE", 7)
-        pairs, _ = found_pairs(k, ref_count, 1 << 30, tmp_path_factory.mktemp("spill"))
-    assert sorted(pairs) == sorted(brute_pairs(k, ref_count))
+        m.setattr(candidates, "_EMIT_PIECE", piece)
+        pairs, _ = found_pairs(k, ref_count, 1 << 30, tmp_path_factory.mktemp("spill"), clique=clique)
+    assert sorted(pairs) == sorted(brute_pairs(k, ref_count, clique))
 
 
 def test_spill_files_are_removed(tmp_path: Path) -> None:

@@ -79,6 +79,26 @@ def test_index_match_any_overlap_and_min_fraction() -> None:
     assert ref.tolist() == [-1, 11, -1, -1]
 
 
+def test_scaffolding_is_left_out_of_the_index() -> None:
+    """An instruction every reference carries (ubiquitous n-grams) and the n-grams mostly made
+    of it leave the index; each item's own n-grams stay."""
+    rng = random.Random(2)
+    scaffold = "pick the one correct letter and say nothing else"  # 9 words
+    items = [" ".join(f"w{rng.randrange(10**6)}" for _ in range(8)) for _ in range(30)]
+    refs = [f"{item} {scaffold} the {rng.choice(['a', 'b'])}" for item in items]
+    h, doc = ngram_hashes(refs, 4)
+    index = NgramIndex.build(h, doc.astype(np.uint32), 4)
+    kept = set(index.hashes.tolist())
+    scaffold_grams, _ = ngram_hashes([f"{scaffold} the a", f"{scaffold} the b"], 4)
+    assert not kept & set(scaffold_grams.tolist())
+    for i, item in enumerate(items):
+        own, _ = ngram_hashes([item], 4)
+        assert set(own.tolist()) <= kept
+        ref, _ = index.match([f"train on {item} now"], 4, None)
+        assert ref.tolist() == [i]
+    assert index.match([f"another {scaffold} the a"], 4, None)[0].tolist() == [-1]
+
+
 @functools.lru_cache(maxsize=1)
 def qa(path: Path) -> list[dict[str, Any]]:
     with open(path, "rb") as f:

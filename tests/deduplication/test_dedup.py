@@ -109,7 +109,10 @@ def text_of(r: dict[str, Any]) -> str:
 def test_recall_and_precision_against_brute_force_jaccard(corpora_dir: Path, tmp_path: Path) -> None:
     """Real benchmark QA with planted word edits at 2-20%: every pair above the threshold by more
     than the MinHash noise (0.1 = 2.3 sigma at 128 permutations) lands in one cluster, and every
-    removed document really is similar to the one kept in its place."""
+    removed document really is similar to the one kept in its place. The text-level machinery
+    (MinHash, LSH, verification, chains) against brute force: records compared as one text,
+    every shingle counting (the edits change answers too, so item keys would rightly part many
+    planted pairs; test_items.py tests those)."""
     rng = random.Random(7)
     base = qa(corpora_dir)[::100][:650]
     docs = [{"id": f"b{i}", "question": r["question"], "answer": r["answer"]} for i, r in enumerate(base)]
@@ -122,7 +125,8 @@ def test_recall_and_precision_against_brute_force_jaccard(corpora_dir: Path, tmp
             planted.append((rate, i, len(docs) - 1))
     rng.shuffle(docs)
     pos = {d["id"]: n for n, d in enumerate(docs)}
-    report = dedup(write_jsonl(tmp_path / "in.jsonl", docs), tmp_path / "out", progress=False)
+    report = dedup(write_jsonl(tmp_path / "in.jsonl", docs), tmp_path / "out", answer_check=False,
+                   boilerplate_df=0, progress=False)
     lab = labels(tmp_path / "out")
     assert len(lab) == len(docs) == report["input"]
     assert report["reasons"]["near"] > 150
@@ -352,8 +356,8 @@ def test_keep_policies(tmp_path: Path) -> None:
     q = "A farmer has seventeen sheep and all but nine run away; how many are left?"
     recs = [
         {"id": "short", "question": q, "answer": "Nine.", "score": 0.2},
-        {"id": "longer", "question": q, "answer": "Nine. Yes.", "score": 0.9},
-        {"id": "longest", "question": q, "answer": "Nine. Yes, nine.", "score": "n/a"},
+        {"id": "longer", "question": q + " Explain.", "answer": "Nine", "score": 0.9},
+        {"id": "longest", "question": q + " Explain briefly.", "answer": "nine", "score": "n/a"},
         {"id": "other", "question": "Unrelated text about rivers and mountains.", "answer": "Yes."},
     ]
     path = write_jsonl(tmp_path / "in.jsonl", recs)

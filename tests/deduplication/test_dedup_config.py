@@ -69,8 +69,9 @@ def test_params_keep_the_report_layout() -> None:
     params = DedupConfig(read=ReadOptions(mapping={"question": "prompt"})).params()
     assert list(params) == [
         "threshold", "num_perm", "shingle", "ngram", "seed", "digits", "bands", "rows", "fields",
-        "keep", "keep_max", "verify", "decontam_ngram", "decontam_min_overlap", "fmt", "mapping",
-        "strict", "requests", "max_record_bytes", "frame_bytes"]
+        "keep", "keep_max", "verify", "decontam_ngram", "decontam_min_overlap", "answer_check",
+        "answer_threshold", "boilerplate_df", "fmt", "mapping", "strict", "requests", "max_record_bytes", "against_map",
+        "frame_bytes"]
     assert (params["mapping"], params["requests"]) == ({"question": "prompt"}, [])
     orjson.dumps(params)  # JSON-ready
 

@@ -352,3 +352,33 @@ def test_jaccard_estimate_error_within_theory_on_real_qa(corpora_dir) -> None:
     mae = np.abs(estimate - truth_arr).mean()
     assert mae <= 1.15 * np.mean(theory) + 0.002, (mae, np.mean(theory))
     assert mae <= 0.03
+
+
+@pytest.mark.parametrize("num_perm", [7, 64, 128])
+@given(texts=st.lists(TEXTS, min_size=1, max_size=6), pick=st.integers(0, 2**32 - 1),
+       ngram=st.sampled_from([1, 3, 5]), shingle=st.sampled_from(["char", "word"]))
+def test_excluded_shingles_leave_the_datasketch_signature_of_the_rest(
+        num_perm: int, texts: list, pick: int, ngram: int, shingle: str) -> None:
+    """An exclusion set (boilerplate) removes its shingles before anything else sees them: both
+    the repeat-dropping block (num_perm >= 64) and the plain path (7) give the oracle signature
+    of the shingles left, and shingle_hashes leaves them out in text order."""
+    plain = MinHasher(num_perm=num_perm, ngram=ngram, shingle=shingle)
+    rng = random.Random(pick)
+    every = sorted({int(h) for t in texts for h in plain.shingle_hashes(t)})
+    excluded = set(rng.sample(every, k=len(every) // 2)) | {0}  # 0: the flagged special case
+    hasher = MinHasher(num_perm=num_perm, ngram=ngram, shingle=shingle,
+                       exclude=np.array(sorted(excluded), dtype=np.uint32))
+    sigs = hasher.signatures(texts)
+    for text, sig in zip(texts, sigs, strict=True):
+        left = [h for h in plain.shingle_hashes(text).tolist() if h not in excluded]
+        assert hasher.shingle_hashes(text).tolist() == left
+        np.testing.assert_array_equal(sig, oracle(np.array(left, dtype=np.uint32), num_perm, 1))
+
+
+def test_exclusion_is_checked() -> None:
+    with pytest.raises(InvalidInput, match="32-bit"):
+        MinHasher(exclude=np.array([-1]))
+    with pytest.raises(InvalidInput, match="32-bit"):
+        MinHasher(exclude=np.zeros((2, 2), dtype=np.uint32))
+    assert "exclude=<2 hashes>" in repr(MinHasher(exclude=[5, 5, 9]))
+    assert len(MinHasher(exclude=[]).exclude) == 0

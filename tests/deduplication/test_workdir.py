@@ -54,6 +54,8 @@ def compressed_input(tmp_path: Path) -> Path:
     ("cluster", "sign/00000/flags.bin", delete),
     ("cluster", "sign/00000/bands.bin", truncate),
     ("cluster", "sign/00000/sig.bin", truncate),
+    ("cluster", "sign/00000/key.bin", truncate),
+    ("cluster", "sign/00000/key.bin", delete),
     ("write_task", "plan/done.json", garbage),
     ("write_task", "plan/00000.bin", truncate),
     ("write_task", "plan/00000.bin", delete),

@@ -6,9 +6,16 @@ import argparse
 from typing import Any
 
 from boostpack.commands._output import add_overwrite_option
-from boostpack.commands._reading import add_read_options, add_record_limit_option, read_kwargs
+from boostpack.commands._reading import (
+    add_read_options,
+    add_record_limit_option,
+    parse_mapping,
+    read_kwargs,
+)
 from boostpack.commands._running import add_backend_options, backend_kwargs
 from boostpack.deduplication.settings import (
+    DEFAULT_ANSWER_THRESHOLD,
+    DEFAULT_BOILERPLATE_DF,
     DEFAULT_FIELDS,
     DEFAULT_NGRAM,
     DEFAULT_NUM_PERM,
@@ -48,7 +55,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--fields", default=",".join(DEFAULT_FIELDS),
                    help=f"record fields whose text is compared (default {','.join(DEFAULT_FIELDS)})")
     p.add_argument("--against", nargs="+", action="extend", default=[], metavar="REF",
-                   help="reference files (e.g. benchmark test sets): inputs near them are removed")
+                   help="reference files (e.g. benchmark test sets): inputs near them are removed; "
+                   "questions without answers are fine")
+    p.add_argument("--against-map", type=parse_mapping, metavar="NAME=FIELD,...",
+                   help="the reference files' own field mapping, e.g. question=prompt,answer=target "
+                   "(their format is detected on its own; --map and --format are the inputs')")
     p.add_argument("--decontam-ngram", type=int, metavar="N",
                    help="also remove inputs sharing a word N-gram with a reference (e.g. 13)")
     p.add_argument("--decontam-min-overlap", type=float, metavar="FRACTION",
@@ -60,6 +71,16 @@ def register(subparsers: Any) -> None:
                       help="keep the duplicate with the largest numeric FIELD (ties: first)")
     p.add_argument("--no-verify", action="store_true",
                    help="union every LSH candidate pair without checking its signature Jaccard")
+    p.add_argument("--no-answer-check", dest="answer_check", action="store_false",
+                   help="compare question and answer as one text, as web-corpus dedup does: "
+                   "records with different answers may be duplicates (by default a near pair must "
+                   "have the same question numbers and agreeing answers)")
+    p.add_argument("--answer-threshold", type=float, default=DEFAULT_ANSWER_THRESHOLD, metavar="SIMILARITY",
+                   help="sketch similarity at which two long answers agree "
+                   f"(default {DEFAULT_ANSWER_THRESHOLD})")
+    p.add_argument("--boilerplate-df", type=float, metavar="FRACTION",
+                   help="shingles in more than this share of the documents (sampled) do not count; "
+                   f"0 turns it off (default {DEFAULT_BOILERPLATE_DF})")
     p.add_argument("--workers", type=int,
                    help="worker processes (default: all cores; the output is the same)")
     p.add_argument("--memory", default="4G", help="memory budget of the clustering phase (4G)")
@@ -72,7 +93,7 @@ def register(subparsers: Any) -> None:
 
 
 def summary_lines(report: dict[str, Any]) -> list[str]:
-    """The human summary of a dedup report."""
+    """The human summary of a dedup report: the counts, then a line per reference file."""
     reasons = ", ".join(f"{k} {v:,}" for k, v in report["reasons"].items())
     lines = [f"dedup: {report['input']:,} records -> kept {report['kept']:,}, removed "
              f"{report['removed']:,} ({reasons}), quarantined {report['quarantined']:,} in "
@@ -82,6 +103,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         retried = "?" if run["retried"] is None else f"{run['retried']:,}"
         lines.append(f"  {run['backend']}: {run['tasks']:,} tasks on {run['nodes']} node(s), "
                      f"{retried} retried, {run['resumed']:,} found done")
+    for ref in report.get("against", {}).get("per_file", []):
+        lines.append(f"dedup: against {ref['file']}: {ref['indexed']:,} of {ref['records']:,} "
+                     f"records indexed, {ref['removed']:,} inputs removed")
     return lines
 
 
@@ -93,10 +117,11 @@ def run(args: argparse.Namespace) -> int:
         shingle=args.shingle, ngram=args.ngram, seed=args.seed, digits=args.digits, bands=args.bands, rows=args.rows,
         fields=args.fields, against=args.against, keep=args.keep or "first", keep_max=args.keep_max,
         verify=not args.no_verify, decontam_ngram=args.decontam_ngram,
-        decontam_min_overlap=args.decontam_min_overlap, workers=args.workers,
+        decontam_min_overlap=args.decontam_min_overlap, answer_check=args.answer_check,
+        answer_threshold=args.answer_threshold, boilerplate_df=args.boilerplate_df,
+        against_map=args.against_map, workers=args.workers,
         memory=args.memory, overwrite=args.overwrite, max_record_bytes=args.max_record_bytes,
-        **read_kwargs(args),
-        **backend_kwargs(args),
+        **read_kwargs(args), **backend_kwargs(args),
     )
     for line in summary_lines(report):
         log(line)

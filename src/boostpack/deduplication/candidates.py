@@ -5,13 +5,18 @@ runs out of core: entries are buffered up to a memory budget; if the whole strea
 sorted in memory; otherwise each full buffer is sorted and spilled to a run file, and the runs are
 merged block by block, so 10^9 entries need only the budget plus a few kilobytes per run.
 
-Pairing rule ("two stars"). Document numbers below ``ref_count`` are reference documents
-(decontamination sets), the rest are inputs. Within one bucket, sorted by document number:
+Pairing rule. Document numbers below ``ref_count`` are reference documents (decontamination
+sets), the rest are inputs; reference documents are never paired with each other. A bucket of
+at most ``clique`` documents pairs every input with every other document of the bucket (the
+smaller number first). A larger bucket, sorted by document number, makes two stars:
   * every input is paired with the bucket's smallest input document (``(first_input, doc)``);
   * every input is also paired with the bucket's smallest reference document, if there is one.
-Reference documents are never paired with each other. A star per bucket emits one pair per member
-instead of k(k-1)/2, and connects the same components under union-find; pairing with the smallest
-member makes the pairs independent of how the stream was chunked or spilled.
+A star emits one pair per member instead of k(k-1)/2 and connects the same components under
+union-find, as long as every pair is accepted; when the test of a pair is not transitive (a
+threshold on an estimate, answers that must agree), the star leaves out pairs that would have
+been accepted, and which ones depends on the numbering. Small buckets, the usual ones, are
+therefore paired whole: their pairs are those of their members, whatever the numbering. Either
+way the pairs do not depend on how the stream was chunked or spilled.
 """
 
 from __future__ import annotations
@@ -42,13 +47,16 @@ class PairFinder:
     The stream must come in increasing document order (chunk after chunk); within a key, the
     output then follows document order, which is what makes the pairs deterministic.
     ``memory_bytes`` bounds the entry buffer; past it, sorted runs go to ``spill_dir``.
+    ``clique``: the largest bucket paired whole (module docstring; 0: stars only).
     After a ``pairs()`` call, ``runs_spilled`` says how many run files it needed (0 = in memory).
     """
 
-    def __init__(self, ref_count: int, memory_bytes: int, spill_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, ref_count: int, memory_bytes: int, spill_dir: str | os.PathLike[str],
+                 clique: int = 0) -> None:
         if memory_bytes < 1 << 16:
             raise InvalidInput(f"candidate memory budget too small: {memory_bytes} bytes")
         self.ref_count = int(ref_count)
+        self.clique = int(clique)
         self.capacity = max(memory_bytes // _BYTES_PER_ENTRY, 1 << 10)
         self.spill_dir = Path(spill_dir)
         self.runs_spilled = 0
@@ -83,10 +91,11 @@ class PairFinder:
             if not runs:
                 keys, docs = _sorted_columns(buf[:fill])
                 del buf
-                emitter = _StarEmitter(self.ref_count)
+                emitter = _PairEmitter(self.ref_count, self.clique)
                 # In pieces: the emitter's temporaries stay a fixed size, not 40 B per entry.
                 for s in range(0, len(keys), _EMIT_PIECE):
                     yield from emitter.emit(keys[s : s + _EMIT_PIECE], docs[s : s + _EMIT_PIECE])
+                yield from emitter.finish()
                 return
             if fill:
                 runs.append(self._spill(buf[:fill], len(runs)))
@@ -119,7 +128,7 @@ class PairFinder:
         maps = [np.memmap(p, dtype=ENTRY, mode="r") for p in runs]
         pos = [0] * len(maps)
         block = max(self.capacity // (2 * len(maps)), 1)
-        emitter = _StarEmitter(self.ref_count)
+        emitter = _PairEmitter(self.ref_count, self.clique)
         while True:
             heads = {i: m[p : p + block] for i, (m, p) in enumerate(zip(maps, pos, strict=True))
                      if p < len(m)}
@@ -138,6 +147,7 @@ class PairFinder:
             for i, c in cuts.items():
                 pos[i] += c
             yield from emitter.emit(*_sorted_columns(np.concatenate(taken)))
+        yield from emitter.finish()
         del maps
 
 
@@ -154,29 +164,81 @@ def _sorted_columns(entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return entries["key"][order], entries["doc"][order]
 
 
-class _StarEmitter:
-    """Emits the two-star pairs of a (key, doc)-sorted entry stream fed in consecutive pieces."""
+class _PairEmitter:
+    """Emits the pairs of a (key, doc)-sorted entry stream fed in consecutive pieces (the rule:
+    module docstring). A bucket at the end of a piece may go on in the next one: while it has at
+    most ``clique`` entries they are held back and put before the next piece; a larger one is
+    paired as a star at once, and its smallest members carried over."""
 
-    def __init__(self, ref_count: int) -> None:
-        self.ref_count = np.uint32(ref_count) if ref_count else None
-        self.open_key: np.uint64 | None = None  # the bucket the previous piece ended in
+    def __init__(self, ref_count: int, clique: int = 0) -> None:
+        self.ref_count = np.uint64(ref_count) if ref_count else None
+        self.clique = clique
+        self.held: tuple[np.ndarray, np.ndarray] | None = None  # a small bucket, not yet closed
+        self.open_key: np.uint64 | None = None  # the star bucket the previous piece ended in
         self.open_ref = _NONE  # its smallest reference doc, or _NONE
         self.open_input = _NONE  # its smallest input doc, or _NONE
 
+    def finish(self) -> Iterator[Pairs]:
+        """Pairs of a bucket still held back when the stream ends."""
+        if self.held is not None:
+            keys, docs = self.held
+            self.held = None
+            yield from self._emit(keys, docs, last=True)
+
     def emit(self, keys: np.ndarray, docs32: np.ndarray) -> Iterator[Pairs]:
         """Pairs of the next piece of the stream: ``keys``/``docs32`` sorted by (key, doc)."""
-        n = len(keys)
-        if n == 0:
-            return
         docs = docs32.astype(np.uint64)
+        if self.held is not None:
+            keys, docs = np.concatenate((self.held[0], keys)), np.concatenate((self.held[1], docs))
+            self.held = None
+        if len(keys):
+            yield from self._emit(keys, docs, last=False)
+
+    def _emit(self, keys: np.ndarray, docs: np.ndarray, last: bool) -> Iterator[Pairs]:
+        n = len(keys)
         new = np.empty(n, dtype=bool)
         new[0] = self.open_key is None or keys[0] != self.open_key
         np.not_equal(keys[1:], keys[:-1], out=new[1:])
         starts = np.flatnonzero(new)
         if not new[0]:
             starts = np.concatenate(([0], starts))
-        group = np.cumsum(new) - (1 if new[0] else 0)
         sizes = np.diff(np.append(starts, n))
+        # Small buckets that start in this piece are paired whole (the last one once it is known
+        # to end here); the others, as stars.
+        small = sizes <= self.clique
+        if not new[0]:
+            small[0] = False
+        if not last and small[-1]:
+            self.held = keys[starts[-1] :], docs[starts[-1] :]
+            self.open_key = None
+            n = int(starts[-1])
+            keys, docs, starts, sizes, small = keys[:n], docs[:n], starts[:-1], sizes[:-1], small[:-1]
+            if not n:
+                return
+        yield from self._cliques(docs, starts[small], sizes[small])
+        yield from self._stars(keys, docs, new[:n], starts, sizes, small)
+
+    def _cliques(self, docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> Iterator[Pairs]:
+        out_a, out_b = [], []
+        # The sizes present, by counting (at most ``clique`` values; np.unique would hash them).
+        for size in np.flatnonzero(np.bincount(sizes)).tolist():
+            if size < 2:
+                continue
+            i, j = np.triu_indices(size, 1)
+            first = starts[sizes == size][:, None]
+            a, b = docs[first + i].reshape(-1), docs[first + j].reshape(-1)
+            keep = b >= self.ref_count if self.ref_count is not None else slice(None)
+            out_a.append(a[keep])
+            out_b.append(b[keep])
+        if out_a:
+            yield np.concatenate(out_a).astype(np.uint32), np.concatenate(out_b).astype(np.uint32)
+
+    def _stars(self, keys: np.ndarray, docs: np.ndarray, new: np.ndarray, starts: np.ndarray,
+               sizes: np.ndarray, small: np.ndarray) -> Iterator[Pairs]:
+        n = len(keys)
+        if n == 0 or small.all():
+            return
+        group = np.cumsum(new) - (1 if new[0] else 0)
         is_ref = docs < self.ref_count if self.ref_count is not None else np.zeros(n, bool)
         nrefs = np.add.reduceat(is_ref.astype(np.int64), starts)
         # Within a bucket, references (smaller numbers) sort before inputs.
@@ -190,7 +252,7 @@ class _StarEmitter:
         self.open_key = keys[-1]
         self.open_ref, self.open_input = first_ref[-1], first_input[-1]
 
-        inputs = ~is_ref
+        inputs = ~is_ref & ~small[group]
         g = group[inputs]
         d = docs[inputs]
         out_a, out_b = [], []

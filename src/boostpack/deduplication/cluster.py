@@ -8,14 +8,16 @@
 3. ``band_pairs``, one task per LSH band, on worker processes: candidate pairs from the sorted
    band keys of the members (spilled to sorted runs past ``memory / workers``).
 4. ``verify_and_union``, band by band in this process: pairs an earlier band joined are skipped;
-   ``verify_pairs`` accepts a pair whose signature Jaccard reaches the threshold; accepted input
-   pairs are unioned, accepted reference pairs contaminate the input.
+   ``verify_pairs`` accepts a pair whose signature Jaccard reaches the threshold and, when
+   answers are compared, whose item keys agree (``itemkey.same_item``); accepted input pairs
+   are unioned, accepted reference pairs contaminate the input.
 5. ``settle_contamination``: exact copies inherit their group's; the n-gram rule adds more.
 6. ``choose_kept`` (the rule: ``deduplication.keep``): the kept document of every cluster.
 7. ``write_plan``: one plan file per input sign task (``deduplication.plan``), and the counts.
 
-``verify_pairs`` needs only the signature files and a pair list, so it can run inside the band
-tasks as well as here; the union-find stays here, as the one place that sees every band.
+``verify_pairs`` needs only the signature and item-key files and a pair list, so it can run
+inside the band tasks as well as here; the union-find stays here, as the one place that sees
+every band.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 from boostpack.deduplication.candidates import PairFinder
 from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.decontam import Contamination
+from boostpack.deduplication.itemkey import NO_ANSWER, answer_kind, same_item
 from boostpack.deduplication.keep import (
     Decisions,
     assign_units,
@@ -38,7 +41,7 @@ from boostpack.deduplication.keep import (
 )
 from boostpack.deduplication.lsh import signature_similarity
 from boostpack.deduplication.plan import CONTAMINATED, EXACT, NEAR, write_plan
-from boostpack.deduplication.sign import EMPTY_FLAG, SignResult
+from boostpack.deduplication.sign import EMPTY_FLAG, UNSIGNED_FLAG, SignResult
 from boostpack.deduplication.store import Layout, SignStore, layout
 from boostpack.deduplication.unionfind import UnionFind
 from boostpack.deduplication.workdir import WorkDir, corrupt, read_array
@@ -53,11 +56,19 @@ _VERIFY_CHUNK = 1 << 15
 # buffer, which gets what is left of the budget (32 B per buffered entry, one per document).
 _BYTES_PER_DOC = 42
 _MIN_PAIR_MEMORY = 64 << 20
+# LSH buckets of at most this many documents are paired whole, not as stars
+# (deduplication.candidates): item keys and the sketch of long answers make the test of a pair
+# non-transitive. Most buckets are this small; a bucket of 8 makes 28 pairs instead of 7.
+BUCKET_CLIQUE = 8
+# report.json lists this many of the largest clusters, each with this many removed members.
+LARGEST_CLUSTERS, CLUSTER_SAMPLE = 5, 3
 
 
 @dataclass(frozen=True)
 class BandTask:
-    """The candidate pairs of one LSH band, among the documents of ``WorkDir.members``."""
+    """The candidate pairs of one LSH band, among the documents of ``WorkDir.members(source)``,
+    from the band keys ``source``: ``bands`` (every pair), or ``qbands`` (pairs with a
+    reference only: see ``Clustering.run``)."""
 
     band: int
     work: WorkDir
@@ -65,20 +76,26 @@ class BandTask:
     memory: int
     config: DedupConfig
     tasks: Layout = field(repr=False)
+    source: str = "bands"
 
 
 def band_pairs(task: BandTask) -> dict[str, int]:
-    """Write ``WorkDir.band_pairs(band)``: the band's candidate pairs (``PAIR`` records); return
-    how many, and how many sort runs spilled to disk."""
+    """Write ``WorkDir.band_pairs(band, source)``: the band's candidate pairs (``PAIR``
+    records); return how many, and how many sort runs spilled to disk."""
     store = SignStore(task.work, task.tasks, task.config.num_perm, task.config.bands)
-    member = read_array(task.work.members, bool, store.total)
-    finder = PairFinder(task.ref_count, task.memory, task.work.spill(task.band))
+    member = read_array(task.work.members(task.source), bool, store.total)
+    finder = PairFinder(task.ref_count, task.memory, task.work.spill(task.band, task.source),
+                        clique=BUCKET_CLIQUE)
+    refs_only = task.source != "bands"
     count = 0
     try:
-        keys = ((first, k, member[first : first + len(k)]) for first, k in store.band(task.band))
+        keys = ((first, k, member[first : first + len(k)])
+                for first, k in store.band(task.band, task.source))
         chunks = ((k[m], np.flatnonzero(m).astype(np.uint32) + np.uint32(first)) for first, k, m in keys)
-        with atomic_write(task.work.band_pairs(task.band)) as f:
+        with atomic_write(task.work.band_pairs(task.band, task.source)) as f:
             for a, b in finder.pairs(chunks, size_hint=int(member.sum())):
+                if refs_only:
+                    a, b = a[a < task.ref_count], b[a < task.ref_count]
                 out = np.empty(len(a), dtype=PAIR)
                 out["a"], out["b"] = a, b
                 f.write(out.tobytes())
@@ -88,11 +105,11 @@ def band_pairs(task: BandTask) -> dict[str, int]:
     return {"pairs": count, "spilled_runs": finder.runs_spilled}
 
 
-def read_pairs(work: WorkDir, band: int, total: int,
+def read_pairs(work: WorkDir, band: int, total: int, source: str = "bands",
                step: int = 1 << 20) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The pairs ``band_pairs`` wrote for ``band``, ``(a uint32[k], b uint32[k])`` a million at
-    a time."""
-    path = work.band_pairs(band)
+    """The pairs ``band_pairs`` wrote for ``band`` (of ``source``), ``(a uint32[k], b
+    uint32[k])`` a million at a time."""
+    path = work.band_pairs(band, source)
     try:
         f = open(path, "rb")  # noqa: SIM115 (closed below; the generator may stop early)
     except FileNotFoundError:
@@ -118,14 +135,44 @@ def similarity(store: SignStore, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def verify_pairs(store: SignStore, a: np.ndarray, b: np.ndarray,
-                 config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
-    """``(accepted bool[m], similarity float32[m])`` of the candidate pairs ``(a[i], b[i])``:
-    accepted when the signature Jaccard reaches ``threshold`` (all of them with ``verify`` off:
-    classic LSH, where components are the clusters)."""
-    sim = similarity(store, a, b)
-    ok = sim >= config.threshold if config.verify else np.ones(len(sim), dtype=bool)
+def same_items(store: SignStore, a: np.ndarray, b: np.ndarray, config: DedupConfig,
+               ref_count: int = 0) -> np.ndarray:
+    """bool[m]: whether the pairs ``(a[i], b[i])`` can be one item (``itemkey.same_item``, a
+    reference ``a[i] < ref_count`` without an answer agreeing with any answer; all True when
+    the run does not compare answers)."""
+    if not config.compares_answers:
+        return np.ones(len(a), dtype=bool)
+    out = np.empty(len(a), dtype=bool)
+    for s in range(0, len(a), _VERIFY_CHUNK):
+        e = min(s + _VERIFY_CHUNK, len(a))
+        both = store.keys(np.concatenate((a[s:e], b[s:e])))
+        out[s:e] = same_item(both[: e - s], both[e - s :], config.answer_threshold,
+                             open_a=a[s:e] < ref_count)
+    return out
+
+
+def verify_pairs(store: SignStore, a: np.ndarray, b: np.ndarray, config: DedupConfig,
+                 ref_count: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(accepted bool[m], similarity float32[m])`` of the candidate pairs ``(a[i], b[i])``
+    (``a[i] < ref_count``: a reference): accepted when the signature Jaccard reaches
+    ``threshold`` (all of them with ``verify`` off: classic LSH, where components are the
+    clusters) and the two can be one item."""
+    # Item keys first: 80 bytes a document against 512 for a signature, and a pair with a
+    # reference of another item fails on them (input pairs never do: see itemkey.band_mix).
+    ok = same_items(store, a, b, config, ref_count)
+    sim = np.zeros(len(a), dtype=np.float32)
+    items = np.flatnonzero(ok)
+    sim[items] = similarity(store, a[items], b[items])
+    if config.verify:
+        ok &= sim >= config.threshold
     return ok, sim
+
+
+def closeness(store: SignStore, a: np.ndarray, b: np.ndarray, config: DedupConfig) -> np.ndarray:
+    """float32[m]: the signature Jaccard of pairs that can be one item, 0 for the others (the
+    keep rule's test of a member against its cluster's kept document)."""
+    sim = similarity(store, a, b)
+    return np.where(same_items(store, a, b, config), sim, np.float32(0))
 
 
 def _masked_chunks(keys: np.ndarray, mask: np.ndarray,
@@ -158,16 +205,20 @@ class Clustering:
     def run(self) -> dict[str, Any]:
         """Decide every input document, write the plan; return the counts for the report."""
         try:
+            self.store.check_sizes(keys=self.config.compares_answers)
             empty = self.exact_groups()
             empty_text = int(empty[self.ref_count :].sum())
             self.write_members(empty)
             del empty
-            tasks = [BandTask(b, self.work, self.ref_count,
-                              max(self.memory // self.runner.workers, _MIN_PAIR_MEMORY),
-                              self.config, self.store.tasks) for b in range(self.config.bands)]
-            for band, result in enumerate(self.runner.run(band_pairs, tasks, self.work.markers("bands"))):
-                self.stats["spilled_runs"] += result["spilled_runs"]
-                self.verify_and_union(band)
+            for source in ("bands", "qbands") if self.question_members() else ("bands",):
+                tasks = [BandTask(b, self.work, self.ref_count,
+                                  max(self.memory // self.runner.workers, _MIN_PAIR_MEMORY),
+                                  self.config, self.store.tasks, source)
+                         for b in range(self.config.bands)]
+                for band, result in enumerate(self.runner.run(band_pairs, tasks,
+                                                              self.work.markers(source))):
+                    self.stats["spilled_runs"] += result["spilled_runs"]
+                    self.verify_and_union(band, source)
             by_ngram = self.settle_contamination()
             decisions = self.choose_kept()
             self.write_plan(decisions)
@@ -197,24 +248,39 @@ class Clustering:
         return empty
 
     def write_members(self, empty: np.ndarray) -> None:
-        """Near duplicates are searched over one representative per exact group."""
-        member = ~empty
+        """Near duplicates are searched over one representative per exact group, among the
+        documents with a signature."""
+        member = ~empty & ((self.store.column("flags.bin", np.uint8) & UNSIGNED_FLAG) == 0)
         rc = self.ref_count
         member[rc:] &= self.exact_first[rc:] == np.arange(rc, self.total, dtype=np.uint32)
-        with atomic_write(self.work.members) as f:
+        with atomic_write(self.work.members()) as f:
             f.write(member.tobytes())
 
-    def verify_and_union(self, band: int) -> None:
+    def question_members(self) -> bool:
+        """Write the members of the question-key bands, the references without an answer and
+        the inputs of ``write_members``; False (nothing to do) when every reference has one.
+        With item keys in the band keys (``itemkey.band_mix``) such a reference would only meet
+        inputs without an answer, so it is matched through the question key alone."""
+        rc = self.ref_count
+        if not self.config.compares_answers or not sum(r["unanswered"] for r in self.results if r["ref"]):
+            return False
+        member = read_array(self.work.members(), bool, self.total)
+        member[:rc] &= answer_kind(self.store.keys(np.arange(rc, dtype=np.uint32))) == NO_ANSWER
+        with atomic_write(self.work.members("qbands")) as f:
+            f.write(member.tobytes())
+        return True
+
+    def verify_and_union(self, band: int, source: str = "bands") -> None:
         """Verify the band's candidate pairs not already in one cluster; union the accepted
         input pairs, record the accepted reference pairs as contamination."""
         roots = self.uf.roots()
-        for a, b in read_pairs(self.work, band, self.total):
+        for a, b in read_pairs(self.work, band, self.total, source):
             ref = a < self.ref_count
             # Pairs already in one cluster need no verification; references are never unioned.
             todo = ref | (roots[a] != roots[b])
             a, b, ref = a[todo], b[todo], ref[todo]
             self.stats["candidate_pairs"] += len(a)
-            ok, sim = verify_pairs(self.store, a, b, self.config)
+            ok, sim = verify_pairs(self.store, a, b, self.config, self.ref_count)
             self.stats["verified_pairs"] += int(ok.sum())
             self.stats["rejected_pairs"] += int((~ok).sum())
             if (ok & ref).any():
@@ -254,11 +320,12 @@ class Clustering:
         del rep_of_exact
         units = cand[unit_of == cand]
         kept_unit, sim_unit, label = assign_units(
-            lambda a, b: similarity(self.store, a, b), units, roots, score, total,
+            lambda a, b: closeness(self.store, a, b, self.config), units, roots, score, total,
             self.config.threshold if self.config.verify else None)
         del score, roots
         decisions = decide(total, cand, unit_of, units, kept_unit, sim_unit, label, self.exact_first)
         mark_contaminated(decisions, c_docs, c_ref, c_sim, rc)
+        self.contaminated_by = c_ref[c_docs >= rc]
         return decisions
 
     def write_plan(self, decisions: Decisions) -> None:
@@ -274,7 +341,11 @@ class Clustering:
         counts = np.bincount(decisions.action[self.ref_count :], minlength=4)
         sizes = decisions.sizes
         hist = np.bincount(sizes)
+        ref_tasks = sum(r["ref"] for r in self.results)
+        by_task = np.searchsorted(self.store.offsets, self.contaminated_by, side="right") - 1
         return {
+            "contaminated_by_ref_task": np.bincount(by_task, minlength=ref_tasks).tolist(),
+            "largest_clusters": largest_clusters(decisions),
             "reasons": {"exact": int(counts[EXACT]), "near": int(counts[NEAR]),
                         "contaminated": int(counts[CONTAMINATED])},
             "contaminated_by_ngram": by_ngram,
@@ -286,6 +357,21 @@ class Clustering:
             "pairs": self.stats,
             "empty_text": empty_text,
         }
+
+
+def largest_clusters(decisions: Decisions, count: int = LARGEST_CLUSTERS,
+                     sample: int = CLUSTER_SAMPLE) -> list[dict[str, Any]]:
+    """The ``count`` largest clusters of duplicates, largest first (ties: the smaller kept
+    document): ``size``, the ``kept`` document and ``members``, the first ``sample`` removed."""
+    dup = (decisions.action == EXACT) | (decisions.action == NEAR)
+    kept, sizes = np.unique(decisions.dup_of[dup], return_counts=True)
+    top = np.lexsort((kept, -sizes))[:count]
+    removed = np.flatnonzero(dup)
+    out = []
+    for k in top.tolist():
+        members = removed[decisions.dup_of[removed] == kept[k]][:sample]
+        out.append({"size": int(sizes[k]) + 1, "kept": int(kept[k]), "members": members.tolist()})
+    return out
 
 
 def cluster(work: WorkDir, results: list[SignResult], ref_count: int, config: DedupConfig,

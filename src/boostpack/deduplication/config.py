@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from boostpack.deduplication.settings import (
+    DEFAULT_ANSWER_CHECK,
+    DEFAULT_ANSWER_THRESHOLD,
+    DEFAULT_BOILERPLATE_DF,
     DEFAULT_DIGITS,
     DEFAULT_FIELDS,
     DEFAULT_FRAME_BYTES,
@@ -42,6 +45,12 @@ def _default_read_options() -> ReadOptions:
     return ReadOptions()
 
 
+def _default_reference_options() -> ReadOptions:
+    from boostpack.ingestion.readers import ReadOptions
+
+    return ReadOptions(answer_optional=True)
+
+
 @dataclass(frozen=True)
 class DedupConfig:
     """Every setting that changes what ``dedup`` outputs (``workers``, ``memory``,
@@ -49,8 +58,14 @@ class DedupConfig:
 
     Checked once, on construction. ``bands``/``rows`` left None become the datasketch-style
     optimum for ``threshold`` and ``num_perm``; ``fields`` may be given as ``"question,answer"``.
-    ``read`` says how input files are read (format, field mapping, strictness, batch requests).
-    See ``boostpack.deduplication.pipeline`` for what each setting means to the result.
+    ``read`` says how input files are read (format, field mapping, strictness, batch requests),
+    ``against_read`` how reference files are (their own mapping and format detection; a
+    question without an answer is a record there). ``answer_check``: QA near pairs must be one
+    item (``deduplication.itemkey``; ``answer_threshold`` for long answers); off, the joined
+    ``fields`` are compared as one text, as web-corpus dedup does. ``boilerplate_df``: the
+    document share past which a shingle is boilerplate (``deduplication.boilerplate``), None
+    for none. See ``boostpack.deduplication.pipeline`` for what each setting means to the
+    result.
     """
 
     threshold: float = DEFAULT_THRESHOLD
@@ -67,7 +82,11 @@ class DedupConfig:
     verify: bool = True
     decontam_ngram: int | None = None
     decontam_min_overlap: float | None = None
+    answer_check: bool = DEFAULT_ANSWER_CHECK
+    answer_threshold: float = DEFAULT_ANSWER_THRESHOLD
+    boilerplate_df: float | None = DEFAULT_BOILERPLATE_DF
     read: ReadOptions = field(default_factory=_default_read_options)
+    against_read: ReadOptions = field(default_factory=_default_reference_options)
     frame_bytes: int = DEFAULT_FRAME_BYTES
 
     def __post_init__(self) -> None:
@@ -96,10 +115,15 @@ class DedupConfig:
             if isinstance(overlap, bool) or not isinstance(overlap, numbers.Real) or not 0.0 < overlap <= 1.0:
                 raise InvalidInput(f"decontam_min_overlap must be in (0, 1], got {overlap!r}")
             set_(self, "decontam_min_overlap", float(overlap))
+        set_(self, "answer_check", bool(self.answer_check))
+        set_(self, "answer_threshold", check_threshold(self.answer_threshold, "answer_threshold"))
+        if self.boilerplate_df is not None:
+            set_(self, "boilerplate_df", check_threshold(self.boilerplate_df, "boilerplate_df"))
         from boostpack.ingestion.readers import ReadOptions
 
-        if not isinstance(self.read, ReadOptions):
-            raise InvalidInput(f"read must be a ReadOptions, got {type(self.read).__name__}")
+        for name in ("read", "against_read"):
+            if not isinstance(getattr(self, name), ReadOptions):
+                raise InvalidInput(f"{name} must be a ReadOptions, got {type(getattr(self, name)).__name__}")
         set_(self, "frame_bytes", check_int("frame_bytes", self.frame_bytes))
 
     def _bands_rows(self) -> tuple[int, int]:
@@ -123,25 +147,44 @@ class DedupConfig:
             raise InvalidInput(f"fields must be non-empty field names, got {names!r}")
         return names
 
+    @property
+    def signed_fields(self) -> tuple[str, ...]:
+        """The fields whose joined text goes into the MinHash signature: ``fields``, but for
+        the answer when the answer is compared by its item key (``compares_answers``)."""
+        if not self.compares_answers:
+            return self.fields
+        return tuple(f for f in self.fields if f != "answer") or ("question",)
+
+    @property
+    def compares_answers(self) -> bool:
+        """Whether near pairs must be one item (``answer_check``, with ``answer`` among the
+        compared fields: ``fields="question"`` says the answer does not matter)."""
+        return self.answer_check and "answer" in self.fields
+
     @classmethod
     def from_settings(cls, **settings: Any) -> DedupConfig:
         """The config that ``dedup``'s keyword arguments describe: the fields of this class,
         with ``ReadOptions``' own (``fmt``, ``mapping``, ``strict``, ``requests``,
-        ``max_record_bytes``) in place of ``read``. None for ``threshold``, ``shingle``,
-        ``ngram`` or ``digits`` means the default (what the CLI passes for a flag not given)."""
+        ``max_record_bytes``) in place of ``read`` and ``against_map`` (the references' field mapping) in place of
+        ``against_read``. None for ``threshold``, ``shingle``, ``ngram``, ``digits`` or
+        ``boilerplate_df`` means the default (what the CLI passes for a flag not given); turn
+        the boilerplate filter off with ``boilerplate_df=0``."""
         from boostpack.ingestion.readers import ReadOptions
 
-        known = {f.name for f in dataclasses.fields(cls)} - {"read"}
-        unknown = sorted(set(settings) - known - set(_READ_SETTINGS))
+        known = {f.name for f in dataclasses.fields(cls)} - {"read", "against_read"}
+        unknown = sorted(set(settings) - known - set(_READ_SETTINGS) - {"against_map"})
         if unknown:
             raise TypeError(f"dedup() got an unexpected keyword argument {unknown[0]!r}")
         read = {name: settings.pop(name) for name in _READ_SETTINGS if name in settings}
         if "requests" in read:
             read["requests"] = tuple(read["requests"])
-        for name in ("threshold", "shingle", "ngram", "digits"):
+        against = ReadOptions(mapping=settings.pop("against_map", None), answer_optional=True)
+        for name in ("threshold", "shingle", "ngram", "digits", "boilerplate_df"):
             if name in settings and settings[name] is None:
                 del settings[name]
-        return cls(**settings, read=ReadOptions(**read))
+        if settings.get("boilerplate_df") == 0:
+            settings["boilerplate_df"] = None
+        return cls(**settings, read=ReadOptions(**read), against_read=against)
 
     def params(self) -> dict[str, Any]:
         """The settings as ``report.json`` records them: one flat JSON-ready mapping, the read
@@ -149,12 +192,15 @@ class DedupConfig:
         read = self.read
         flat: dict[str, Any] = {}
         for f in dataclasses.fields(self):
-            if f.name != "read":
+            if f.name == "against_read":
+                mapping = self.against_read.mapping
+                flat["against_map"] = dict(mapping) if mapping else None
+            elif f.name == "read":
+                flat.update(fmt=read.fmt, mapping=dict(read.mapping) if read.mapping else None,
+                            strict=bool(read.strict), requests=[os.fspath(r) for r in read.requests],
+                            max_record_bytes=read.max_record_bytes)
+            else:
                 flat[f.name] = getattr(self, f.name)
-                continue
-            flat.update(fmt=read.fmt, mapping=dict(read.mapping) if read.mapping else None,
-                        strict=bool(read.strict), requests=[os.fspath(r) for r in read.requests],
-                        max_record_bytes=read.max_record_bytes)
         return flat
 
 

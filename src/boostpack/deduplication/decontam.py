@@ -36,7 +36,7 @@ _MUL = np.uint64(0x9E3779B97F4A7C15)
 _MUL_INV = np.uint64(pow(0x9E3779B97F4A7C15, -1, 1 << 64))
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
+def fmix64(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finalizer: spreads the polynomial hash over all bits."""
     h = h ^ (h >> np.uint64(33))
     h = h * np.uint64(0xFF51AFD7ED558CCD)
@@ -87,8 +87,46 @@ def ngram_hashes(texts: Sequence[str], n: int,
         end = win_start + win_len
         h = (prefix[end] - prefix[win_start]) * power[end - 1] if total else np.zeros(0, np.uint64)
         # Mix in the window length so a short text's single n-gram never equals a window.
-        h = _fmix64(h ^ win_len.astype(np.uint64))
+        h = fmix64(h ^ win_len.astype(np.uint64))
     return h, doc
+
+
+# An n-gram held by more than this share of the reference documents (and by at least
+# UBIQUITOUS_MIN of them) is scaffolding, not an item: "Answer with the letter of the correct
+# option", "A. ... B. ... C. ... D." and instruction headers that a benchmark repeats in every
+# item would flag every training record written in the same format. Production decontamination
+# skips such n-grams (the phi-4 technical report, Abdin et al. 2024, keeps an allowlist of
+# frequent n-grams out of its n-gram matching); an item is still found by its own n-grams.
+UBIQUITOUS_SHARE, UBIQUITOUS_MIN = 0.01, 10
+
+
+def scaffolding(hashes: np.ndarray, ref: np.ndarray, n: int) -> np.ndarray:
+    """bool[k]: the reference n-grams that are mostly scaffolding. ``hashes``/``ref``: every
+    n-gram of the references in document order, each document's in text order. An n-gram
+    held by more than ``UBIQUITOUS_SHARE`` of the documents (and at least ``UBIQUITOUS_MIN``) is
+    ubiquitous; the words it covers are scaffolding, and so is every n-gram whose words are
+    more than half scaffolding: the instruction plus the first words of an answer ("... and
+    nothing else. The") is no more the item than the instruction alone."""
+    order = np.lexsort((ref, hashes))
+    h, r = hashes[order], ref[order]
+    pair = np.concatenate(([True], (h[1:] != h[:-1]) | (r[1:] != r[:-1])))
+    h = h[pair]
+    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
+    held = np.diff(np.append(starts, len(h)))
+    documents = int(np.count_nonzero(np.diff(ref.astype(np.int64))) + 1)  # ref: document order
+    common = h[starts[held > max(UBIQUITOUS_SHARE * documents, UBIQUITOUS_MIN - 1)]]
+    if not len(common):
+        return np.zeros(len(hashes), dtype=bool)
+    ubiquitous = np.isin(hashes, common)
+    # Words on one axis: document d's n-grams i = 0.. cover words i..i+n-1, and each document
+    # gets n-1 extra positions, so documents never share a word.
+    new_doc = np.concatenate(([1], np.diff(ref.astype(np.int64)) != 0)).astype(np.int64)
+    word = np.arange(len(hashes), dtype=np.int64) + (n - 1) * (np.cumsum(new_doc) - 1)
+    edges = np.zeros(int(word[-1]) + n + 1, dtype=np.int64)
+    np.add.at(edges, word[ubiquitous], 1)
+    np.add.at(edges, word[ubiquitous] + n, -1)
+    covered = np.concatenate(([0], np.cumsum(np.cumsum(edges)[:-1] > 0)))
+    return 2 * (covered[word + n] - covered[word]) > n
 
 
 class NgramIndex:
@@ -100,8 +138,13 @@ class NgramIndex:
         self.ref = ref
 
     @classmethod
-    def build(cls, hashes: np.ndarray, ref: np.ndarray) -> NgramIndex:
-        """From all reference n-grams (any order, repeats allowed) and their reference numbers."""
+    def build(cls, hashes: np.ndarray, ref: np.ndarray, n: int = 0) -> NgramIndex:
+        """From all reference n-grams and their reference numbers. With ``n``, they come in
+        document order, each document's n-grams in text order (as ``ngram_hashes`` gives
+        them), and the scaffolding is left out (``scaffolding``); otherwise any order."""
+        if n and len(hashes):
+            keep = ~scaffolding(hashes, ref, n)
+            hashes, ref = hashes[keep], ref[keep]
         order = np.lexsort((ref, hashes))
         h, r = hashes[order], ref[order]
         first = np.ones(len(h), dtype=bool)

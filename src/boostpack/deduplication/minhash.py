@@ -130,6 +130,10 @@ class MinHasher:
     included) or ``"word"`` (n consecutive words; every CJK character is a word). A document with
     fewer than ``ngram`` units is one shingle; an empty one gets ``EMPTY_HASH_VALUE`` everywhere.
     ``digits`` is the normalization's digit mode (``"keep"`` or ``"class"``, see ``normalize``).
+    ``exclude``: shingle hashes (as ``shingle_hashes`` gives them) that do not count, e.g. the
+    boilerplate a corpus shares (``deduplication.boilerplate``): every method leaves them out, so
+    a signature is the datasketch signature of the remaining shingles (all ``EMPTY_HASH_VALUE``
+    when none remains).
     """
 
     num_perm: int
@@ -137,6 +141,7 @@ class MinHasher:
     seed: int
     shingle: str
     digits: str
+    exclude: np.ndarray
 
     def __init__(
         self,
@@ -145,14 +150,26 @@ class MinHasher:
         seed: int = DEFAULT_SEED,
         shingle: str = DEFAULT_SHINGLE,
         digits: str = DEFAULT_DIGITS,
+        exclude: Any = None,
     ) -> None:
         self.num_perm, self.ngram = check_num_perm(num_perm), check_ngram(ngram)
         self.seed, self.shingle, self.digits = check_seed(seed), check_shingle(shingle), check_digits(digits)
         self._a, self._b = permutations(num_perm, seed)
+        self._exclude = None
+        self.exclude = np.zeros(0, dtype=np.uint32)
+        if exclude is not None:
+            values = np.asarray(exclude)
+            if values.ndim != 1 or (values.size and (values.dtype.kind not in "iu" or values.min() < 0
+                                                     or values.max() > EMPTY_HASH_VALUE)):
+                raise InvalidInput("exclude must be a 1-D array of 32-bit shingle hashes")
+            if values.size:
+                self._exclude = _minhash.Exclusion(values.astype(np.uint32))
+                self.exclude = self._exclude.hashes
 
     def __repr__(self) -> str:
+        excluded = f", exclude=<{len(self.exclude)} hashes>" if len(self.exclude) else ""
         return (f"MinHasher(num_perm={self.num_perm}, ngram={self.ngram}, seed={self.seed}, "
-                f"shingle={self.shingle!r}, digits={self.digits!r})")
+                f"shingle={self.shingle!r}, digits={self.digits!r}{excluded})")
 
     def signatures(self, texts: Sequence[str | bytes]) -> np.ndarray:
         """uint32[len(texts), num_perm]: one signature per text (str, or UTF-8 bytes)."""
@@ -166,20 +183,21 @@ class MinHasher:
         non-decreasing, ``offsets[-1] <= len(data)``. One C call with the GIL released.
         """
         return _minhash.signatures(_byte_buffer(data), _offsets(offsets), self._a, self._b,
-                                   self.shingle, self.ngram, self.digits)
+                                   self.shingle, self.ngram, self.digits, exclude=self._exclude)
 
     def shingle_hashes(self, text: str | bytes) -> np.ndarray:
         """uint32[k]: the shingle hashes of ``text`` in text order (repeats kept): the values
         datasketch's ``update_batch`` takes with an identity ``hashfunc`` (its fmix32 pre-mix
-        comes after)."""
-        return _minhash.shingle_hashes(_utf8(text), self.shingle, self.ngram, self.digits)
+        comes after); excluded ones left out."""
+        return _minhash.shingle_hashes(_utf8(text), self.shingle, self.ngram, self.digits,
+                                       exclude=self._exclude)
 
     def signatures_of_hashes(self, hashes: Any, offsets: Any) -> np.ndarray:
         """uint32[n, num_perm] of pre-shingled documents: document i is the shingle hashes
         ``hashes[offsets[i]:offsets[i+1]]`` (uint32, repeats allowed, e.g. from
         ``shingle_hashes``), so ``signatures_of_hashes(shingle_hashes(t), [0, k])`` equals
         ``signatures([t])``. The permutation stage of ``signatures_packed`` on its own (the
-        shingle and digit settings do not apply)."""
+        shingle, digit and ``exclude`` settings do not apply)."""
         values = np.asarray(hashes)
         if values.ndim != 1 or (values.size and values.dtype != np.uint32):
             raise InvalidInput(f"hashes must be a 1-D uint32 array, got {values.dtype}{list(values.shape)}")

@@ -21,19 +21,25 @@ Rules (documented promises, tested):
   group's best member (by the keep rule) takes part in LSH. A removed document is ``exact`` when
   an identical copy ranks ahead of it (what an exact-only pass would remove), else ``near``;
   ``dup_of`` is always the document kept in its place.
-* Near: a candidate pair (two documents sharing an LSH bucket, paired to the bucket's smallest
-  member) is unioned only if its signature Jaccard is >= ``threshold``, so a chance bucket
+* Near: a candidate pair (two documents sharing an LSH bucket, paired with every other member
+  of a bucket of at most 8, else with the bucket's smallest member) is unioned only if its signature Jaccard is >= ``threshold``, so a chance bucket
   collision never glues two clusters together. Then every member is checked against its
   cluster's kept document: one below the threshold (it joined through a chain of verified
   pairs) leaves with the others like it to form a new cluster, where the same rule applies,
   until every removed document has signature Jaccard >= ``threshold`` with the one kept in its
   place (its ``similarity``; 1.0 for an identical copy). With ``verify=False`` every candidate
   pair is unioned and components are the clusters (classic LSH; similarity is still reported).
+* QA items (``answer`` among ``fields``, ``answer_check`` on): a near or exact pair is also one
+  item, with the same question numbers and agreeing answers (``deduplication.itemkey``); the
+  signature covers the question only, without the corpus's boilerplate shingles
+  (``deduplication.boilerplate``). A reference without an answer agrees with any answer.
 * Contamination: an input exactly equal to, or a verified near pair of, a reference document —
   or, in n-gram mode, sharing a word n-gram (or ``decontam_min_overlap`` of its n-grams) with
   one — is removed as ``contaminated``; ``dup_of`` names the closest reference (ties: the first).
   Exact copies of a contaminated input are contaminated too. Contaminated inputs are never kept
   and never chosen as a cluster's representative.
+  A reference file that indexes no document, or whose lines are mostly unreadable, stops the
+  run (``deduplication.references``).
 * Keep: in each cluster the kept document is the first in input order (``first``), the one with
   the longest dedup text in UTF-8 bytes (``longest``), or the largest numeric ``keep_max`` field
   (missing or non-numeric values rank lowest); ties go to the earliest.
@@ -50,6 +56,7 @@ Rules (documented promises, tested):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Sequence
@@ -59,7 +66,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from boostpack.deduplication import workdir
+from boostpack.deduplication import checks, references, workdir
+from boostpack.deduplication.boilerplate import boilerplate
 from boostpack.deduplication.cluster import cluster
 from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.settings import check_int
@@ -155,13 +163,12 @@ def dedup(
             f.write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
                     + b"\n")
         workdir.remove(out)
-    records = report["input"] - report["quarantined"]
-    if records and report["empty_text"] == records:
+    if report["warnings"]:
         from boostpack.runtime.console import log
 
-        # Said even without progress output: it almost always means a mistyped --fields.
-        log(f"dedup: warning: no record has any text in fields {', '.join(config.fields)}; "
-            "nothing was compared (check --fields)")
+        # Said even without progress output: each one almost always means a wrong setting.
+        for line in report["warnings"]:
+            log(f"dedup: warning: {line}")
     return report
 
 
@@ -174,7 +181,8 @@ def _run(runner: TaskRunner, work: WorkDir, out: Path, input_files: list[str],
     n_ref = sum(t.is_ref for t in tasks)
     timings: dict[str, float] = {}
     t = time.monotonic()
-    results = _sign_all(runner, tasks, n_ref, work, config)
+    _boilerplate_once(work, input_files, ref_files, config)
+    results = _sign_all(runner, tasks, n_ref, work, config, ref_files, file_of)
     timings["read_sign"] = time.monotonic() - t
 
     t = time.monotonic()
@@ -183,10 +191,16 @@ def _run(runner: TaskRunner, work: WorkDir, out: Path, input_files: list[str],
 
     t = time.monotonic()
     written = _write_all(runner, work, out, tasks[n_ref:], results, file_of, started,
-                         input_files, len(ref_files))
+                         input_files, len(ref_files), checks.sample_docs(clusters), config)
     timings["write"] = time.monotonic() - t
-    return _report(config, results, n_ref, written, clusters, input_files, ref_files,
-                   runner, memory, timings)
+    report = _report(config, results, n_ref, written, clusters, input_files, ref_files,
+                     runner, memory, timings)
+    report["largest_clusters"] = checks.cluster_samples(clusters, written, work, results)
+    report["against"]["per_file"] = references.per_file(results, file_of, ref_files)
+    references.add_removed(report["against"]["per_file"], clusters["contaminated_by_ref_task"],
+                           file_of)
+    report["warnings"] = checks.warnings(report, config)
+    return report
 
 
 def _settings(config: DedupConfig | None, settings: dict[str, Any]) -> DedupConfig:
@@ -232,7 +246,8 @@ def _sign_tasks(ref_files: list[str], input_files: list[str], work: WorkDir, con
     tasks: list[SignTask] = []
     file_of: list[int] = []
     for i, (p, is_ref) in enumerate([(p, True) for p in ref_files] + [(p, False) for p in input_files]):
-        splits = plan_splits(p, config.read, split_bytes) if splittable(p) else [None]
+        options = config.against_read if is_ref else config.read
+        splits = plan_splits(p, options, split_bytes) if splittable(p) else [None]
         for split in splits:
             tasks.append(SignTask(len(tasks), p, is_ref, work, config, split, batch_lines))
             file_of.append(i)
@@ -245,15 +260,31 @@ def _task_bytes(task: SignTask | WriteTask) -> int:
 
 
 def _sign_all(runner: TaskRunner, tasks: list[SignTask], n_ref: int, work: WorkDir,
-              config: DedupConfig) -> list[SignResult]:
-    """Phase 1: the references first (the inputs' n-gram matching needs their index)."""
+              config: DedupConfig, ref_files: list[str], file_of: list[int]
+              ) -> list[SignResult]:
+    """Phase 1: the references first (the inputs' n-gram matching needs their index, and a
+    reference file that indexes nothing stops the run here)."""
     results = list(runner.run(sign_task, tasks[:n_ref], work.markers("sign"),
                               desc="dedup: read+sign references", weight=_task_bytes))
+    references.check_indexed(references.per_file(results, file_of, ref_files))
     if config.decontam_ngram:
-        build_ngram_index(work, results)
+        build_ngram_index(work, results, config)
+    if any(r["unanswered"] for r in results):  # see Clustering.question_members
+        tasks = [dataclasses.replace(t, question_bands=True) for t in tasks]
     results += runner.run(sign_task, tasks[n_ref:], work.markers("sign"),
                           desc="dedup: read+sign", weight=_task_bytes)
     return results
+
+
+def _boilerplate_once(work: WorkDir, input_files: list[str], ref_files: list[str],
+                      config: DedupConfig) -> None:
+    """The shingles every signature leaves out, from a sample of the files (unless a resumed
+    run has them already)."""
+    if config.boilerplate_df is None or work.boilerplate.exists():
+        return
+    common = boilerplate(input_files, ref_files, config)
+    with atomic_write(work.boilerplate) as f:
+        np.save(f, common)
 
 
 def _cluster_once(work: WorkDir, results: list[SignResult], n_ref: int, config: DedupConfig,
@@ -270,7 +301,8 @@ def _cluster_once(work: WorkDir, results: list[SignResult], n_ref: int, config: 
 
 def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[SignTask],
                results: list[SignResult], file_of: list[int], started: dict[str, tuple[int, int]],
-               input_files: list[str], n_ref_files: int) -> list[dict[str, int]]:
+               input_files: list[str], n_ref_files: int, samples: tuple[int, ...],
+               config: DedupConfig) -> list[dict[str, Any]]:
     """Phase 3: the parts of every input task, then one output file of each kind per input."""
     offsets = tuple(int(x) for x in np.concatenate(([0], np.cumsum([r["n"] for r in results]))))
     write_tasks = []
@@ -278,8 +310,10 @@ def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[S
     for task in input_tasks:
         if task.index == 0 or file_of[task.index] != file_of[task.index - 1]:
             line_base = 0
+        lo, hi = offsets[task.index], offsets[task.index + 1]
         write_tasks.append(WriteTask(task.index, task.path, work, task.split, started[task.path],
-                                     line_base, tuple(results[task.index]["cuts"]), offsets))
+                                     line_base, tuple(results[task.index]["cuts"]), offsets,
+                                     tuple(d for d in samples if lo <= d < hi), config.fields))
         line_base += results[task.index]["lines_read"]
     written = list(runner.run(write_task, write_tasks, work.markers("write"), desc="dedup: write",
                               weight=_task_bytes))
@@ -299,7 +333,7 @@ def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[S
 
 
 def _report(config: DedupConfig, results: list[SignResult], n_ref: int,
-            written: list[dict[str, int]], clusters: dict[str, Any], input_files: list[str],
+            written: list[dict[str, Any]], clusters: dict[str, Any], input_files: list[str],
             ref_files: list[str], runner: TaskRunner, memory: int,
             timings: dict[str, float]) -> dict[str, Any]:
     """``report.json``: counts that add up (checked), the settings, timings."""
@@ -312,6 +346,8 @@ def _report(config: DedupConfig, results: list[SignResult], n_ref: int,
         "quarantined": sum(r["quarantined"] for r in inp),
         "empty": sum(r["empty"] for r in inp),
         "empty_text": clusters["empty_text"],
+        "unsigned": sum(r["n"] - r["signed"] for r in inp) - clusters["empty_text"],
+        "field_coverage": checks.field_coverage(inp, config.fields),
         "reasons": clusters["reasons"],
         "contaminated_by_ngram": clusters["contaminated_by_ngram"],
         "clusters": clusters["clusters"],

@@ -35,6 +35,20 @@ DIGIT_MODES = ("keep", "class")
 DEFAULT_FIELDS = ("question", "answer")
 KEEP_POLICIES = ("first", "longest")
 
+# QA records: a near pair must also be one item, the same question numbers and an answer that
+# agrees (deduplication.itemkey); the question text alone goes into the MinHash signature.
+# Without it, 20% of the real QA corpus goes as near duplicates of items with another answer
+# (tools/measure_qa_dedup.py, docs/dedup-defaults.md).
+DEFAULT_ANSWER_CHECK = True
+# Sketch similarity at which two long free-text answers agree: planted paraphrases of real
+# answers (one word in ten replaced) stay above it, different answers to near questions fall
+# below it (docs/dedup-defaults.md).
+DEFAULT_ANSWER_THRESHOLD = 0.5
+# Shingles found in more than this share of a sample of the documents are boilerplate
+# (instruction prefixes, "Question: ... Answer:", option scaffolding) and do not count
+# (deduplication.boilerplate); None turns the filter off.
+DEFAULT_BOILERPLATE_DF: float | None = 0.05
+
 # The MinHash estimate of a Jaccard J has standard error sqrt(J(1-J)/num_perm): under 1.6% at
 # 1024 permutations. More only costs: 4 bytes per permutation per document in the signature
 # files and in every gather of candidate-pair signatures.
@@ -89,3 +103,4 @@ def check_shingle(value: Any) -> str:
 
 def check_digits(value: Any) -> str:
     return check_choice("digits", value, DIGIT_MODES)
+

@@ -2,14 +2,22 @@
 
 One task per split of a plain JSONL file (line-aligned byte ranges, see
 ``boostpack.ingestion.splits``) or per compressed/Parquet file, on worker processes: read and
-parse, take the dedup text, its 128-bit exact hash, MinHash signature and LSH band keys, and
-(with ``decontam_ngram``) the word n-gram overlap with the references. The files of task ``t``,
-in ``WorkDir.task(t)``, one value per document in document order::
+parse, take the dedup text, its 128-bit exact hash, MinHash signature (of the signed text,
+boilerplate shingles left out: ``deduplication.boilerplate``) and LSH band keys, its item key
+(when answers are compared, ``deduplication.itemkey``) and (with ``decontam_ngram``) the word
+n-gram overlap with the references. The files of task ``t``, in ``WorkDir.task(t)``, one value
+per document in document order::
 
     sig.bin       uint32[n, num_perm]  MinHash signatures
-    bands.bin     uint64 band keys, band-major per batch (m documents: band 0's m keys, band 1's...)
-    exact.bin     uint64[n, 2]         128-bit hash of the normalized text (bucket key, check)
-    flags.bin     uint8[n]             EMPTY_FLAG: no text left after normalization
+    bands.bin     uint64 band keys, band-major per batch (m documents: band 0's m keys, band 1's...),
+                  the item key mixed in (itemkey.band_mix) when answers are compared
+    qbands.bin    the same with the question key only: references, and inputs when a reference
+                  has no answer (``question_bands``)
+    exact.bin     uint64[n, 2]         128-bit hash of the normalized text (bucket key, check),
+                                       with the item key mixed in when there is one
+    key.bin       ITEM_KEY[n]          item keys, when answers are compared
+    flags.bin     uint8[n]             EMPTY_FLAG: no text left after normalization;
+                                       UNSIGNED_FLAG: no shingle left to sign (exact dedup only)
     ids.bin       the record ids as JSON strings, back to back; idend.bin uint64[n] their ends
     score.bin     float64[n]           the keep rank (keep_max field or text length), if needed
   references, with decontam_ngram:
@@ -25,7 +33,9 @@ in ``WorkDir.task(t)``, one value per document in document order::
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TypedDict
@@ -36,9 +46,17 @@ import zstandard
 
 from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.decontam import NgramIndex, ngram_hashes
+from boostpack.deduplication.itemkey import (
+    NO_ANSWER,
+    answer_kind,
+    answer_sketcher,
+    band_mix,
+    item_exact_hashes,
+    item_keys,
+)
 from boostpack.deduplication.lsh import band_keys
 from boostpack.deduplication.minhash import EMPTY_HASH_VALUE, MinHasher, exact_hashes
-from boostpack.deduplication.text import PackedTexts, pack_texts
+from boostpack.deduplication.text import BatchTexts, batch_texts
 from boostpack.deduplication.workdir import ZSTD_LEVEL, WorkDir, dump_pickles, read_array
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.readers import Batch, read_batches
@@ -46,7 +64,9 @@ from boostpack.ingestion.splits import RangeReader, Split
 from boostpack.runtime.atomic import atomic_write
 from boostpack.runtime.gc_threshold import fewer_collections
 
-EMPTY_FLAG = 1
+EMPTY_FLAG, UNSIGNED_FLAG = 1, 2
+# The exact hash of an empty normalized text (MurmurHash3_x64_128 of nothing, seed 0).
+_EMPTY_EXACT = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -61,6 +81,7 @@ class SignTask:
     config: DedupConfig
     split: Split | None
     batch_lines: int = field(default=8192, compare=False)
+    question_bands: bool = False  # write qbands.bin (see the module docstring)
 
 
 class SignResult(TypedDict):
@@ -74,6 +95,16 @@ class SignResult(TypedDict):
     bytes: int  # input bytes read, every line with its terminator
     cuts: list[int]  # documents that start an output frame (see deduplication.write)
     ref: bool
+    signed: int  # documents with a signature (some shingle left to compare)
+    qa: int  # QA records (with a question or an answer)
+    fields: dict[str, int]  # QA records holding each compared field
+    reasons: dict[str, int]  # quarantine reasons and counts (references only)
+    unanswered: int  # signed documents without an answer, when answers are compared
+
+
+def _band_major(keys: np.ndarray) -> bytes:
+    """Band keys ``uint64[m, bands]`` band-major: phase 2 reads one band at a time, contiguously."""
+    return np.ascontiguousarray(keys.T, dtype=np.uint64).tobytes()
 
 
 def keep_value(record: Mapping[str, Any], name: str) -> float:
@@ -135,6 +166,9 @@ class _SignFiles:
             return stack.enter_context(atomic_write(d / name, "wb"))
 
         self.sig, self.bands, self.exact, self.flags = out("sig.bin"), out("bands.bin"), out("exact.bin"), out("flags.bin")
+        self.keys = out("key.bin") if cfg.compares_answers else None
+        self.qbands = (out("qbands.bin") if cfg.compares_answers and (task.is_ref or task.question_bands)
+                       else None)
         self.ids, self.idend = out("ids.bin"), out("idend.bin")
         self.score = out("score.bin") if cfg.keep_max or cfg.keep == "longest" else None
         self.ngrams = self.ngram_doc = self.lines = self.ngram_ref = self.ngram_sim = None
@@ -149,19 +183,36 @@ class _SignFiles:
                 self.raw = _RawLines(out("raw.zst"), cfg.frame_bytes)
         self.n = self.id_bytes = 0
 
-    def hashes(self, packed: PackedTexts, hasher: MinHasher) -> None:
-        """Signatures, band keys, exact hashes and empty flags of a batch."""
+    def hashes(self, texts: BatchTexts, hasher: MinHasher, sketcher: MinHasher | None,
+               result: SignResult) -> None:
+        """Signatures, band keys, exact hashes, item keys and flags of a batch; counts the
+        documents with a signature (and those without an answer) in ``result``."""
         cfg = self.config
-        sigs = hasher.signatures_packed(packed.data, packed.offsets)
+        signed = texts.signed
+        sigs = hasher.signatures_packed(signed.data, signed.offsets)
         self.sig.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
-        # Band-major per batch: phase 2 reads one band at a time, contiguously.
-        keys = band_keys(sigs, cfg.bands, cfg.rows)
-        self.bands.write(np.ascontiguousarray(keys.T, dtype=np.uint64).tobytes())
-        exact = exact_hashes(packed.data, packed.offsets, cfg.digits)
+        unsigned = (sigs == EMPTY_HASH_VALUE).all(axis=1)
+        result["signed"] += int((~unsigned).sum())
+        bands = band_keys(sigs, cfg.bands, cfg.rows)
+        exact = exact_hashes(signed.data, signed.offsets, cfg.digits)
+        empty = (exact == _EMPTY_EXACT).all(axis=1)
+        if texts.answers is not None and sketcher is not None:
+            answers = texts.answers
+            items = item_keys((signed.data, signed.offsets), (answers.data, answers.offsets), sketcher)
+            self.keys.write(items.tobytes())
+            answer_exact = exact_hashes(answers.data, answers.offsets, cfg.digits)
+            empty &= (answer_exact == _EMPTY_EXACT).all(axis=1)
+            exact = item_exact_hashes(exact, answer_exact, items)
+            result["unanswered"] += int(((answer_kind(items) == NO_ANSWER) & ~unsigned).sum())
+            if self.qbands is not None:
+                self.qbands.write(_band_major(bands ^ band_mix(items, answers=False)[:, None]))
+            bands ^= band_mix(items)[:, None]
+        self.bands.write(_band_major(bands))
         self.exact.write(np.ascontiguousarray(exact, dtype=np.uint64).tobytes())
-        self.flags.write(np.where((sigs == EMPTY_HASH_VALUE).all(axis=1), EMPTY_FLAG, 0).astype(np.uint8).tobytes())
+        flags = np.where(empty, EMPTY_FLAG, np.where(unsigned, UNSIGNED_FLAG, 0)).astype(np.uint8)
+        self.flags.write(flags.tobytes())
 
-    def ids_and_scores(self, batch: Batch, packed: PackedTexts) -> None:
+    def ids_and_scores(self, batch: Batch, texts: BatchTexts) -> None:
         m = len(batch.records)
         ids = [orjson.dumps(r["id"]) for r in batch.records]  # JSON-ready for removed/
         self.ids.write(b"".join(ids))
@@ -172,7 +223,7 @@ class _SignFiles:
             scores = [keep_value(r, self.config.keep_max) for r in batch.records]
             self.score.write(np.array(scores, dtype=np.float64).tobytes())
         elif self.score is not None:
-            self.score.write(packed.lengths.astype(np.float64).tobytes())
+            self.score.write(texts.lengths.astype(np.float64).tobytes())
 
     def reference_ngrams(self, texts: list[str]) -> None:
         cfg = self.config
@@ -192,23 +243,44 @@ class _SignFiles:
             self.raw.add(batch.raw, self.n)
 
 
+def _hashers(task: SignTask) -> tuple[MinHasher, MinHasher | None]:
+    """The run's MinHasher (boilerplate excluded) and the answer sketcher (None without item keys)."""
+    cfg = task.config
+    exclude = np.load(task.work.boilerplate) if cfg.boilerplate_df is not None else None
+    hasher = MinHasher(num_perm=cfg.num_perm, ngram=cfg.ngram, seed=cfg.seed, shingle=cfg.shingle,
+                       digits=cfg.digits, exclude=exclude)
+    sketcher = (answer_sketcher(cfg.shingle, cfg.ngram, cfg.seed, cfg.digits)
+                if cfg.compares_answers else None)
+    return hasher, sketcher
+
+
+def _count_fields(result: SignResult, records: list[dict[str, Any]], fields: tuple[str, ...]) -> None:
+    """QA records, and how many hold each compared field (a mistyped ``--fields`` shows as 0)."""
+    qa = [r for r in records if "question" in r or "answer" in r]
+    result["qa"] += len(qa)
+    for name in fields:  # map(contains): the loop in C, 4x a generator's speed
+        held = sum(map(operator.contains, qa, itertools.repeat(name)))
+        result["fields"][name] = result["fields"].get(name, 0) + held
+
+
 @fewer_collections()
 def sign_task(task: SignTask) -> SignResult:
     """Read one file or split and write its per-document files; return its counts."""
     cfg = task.config
-    hasher = MinHasher(num_perm=cfg.num_perm, ngram=cfg.ngram, seed=cfg.seed, shingle=cfg.shingle,
-                       digits=cfg.digits)
+    options = cfg.against_read if task.is_ref else cfg.read
+    hasher, sketcher = _hashers(task)
     reader = None
     if task.split is None:
-        batches = read_batches(task.path, cfg.read, batch_lines=task.batch_lines)
+        batches = read_batches(task.path, options, batch_lines=task.batch_lines)
     else:
-        reader = RangeReader(task.path, task.split, cfg.read, cfg.frame_bytes)
+        reader = RangeReader(task.path, task.split, options, cfg.frame_bytes)
         batches = reader.batches(task.batch_lines)
     index = None
     if cfg.decontam_ngram and not task.is_ref:
         index = NgramIndex.load(task.work.ngram_index)
     result = SignResult(n=0, batches=[], quarantined=0, empty=0, lines_read=0, bytes=0, cuts=[],
-                        ref=task.is_ref)
+                        ref=task.is_ref, signed=0, qa=0, fields={}, reasons={},
+                        unanswered=0)
     with contextlib.ExitStack() as stack:
         files = _SignFiles(stack, task, whole_file=reader is None)
         for batch in batches:
@@ -218,19 +290,22 @@ def sign_task(task: SignTask) -> SignResult:
             result["bytes"] += _bytes_read(batch)
             if batch.quarantined and not task.is_ref:
                 dump_pickles(files.quarantine, batch.quarantined)
+            for q in batch.quarantined if task.is_ref else ():
+                result["reasons"][q.reason] = result["reasons"].get(q.reason, 0) + 1
             if not batch.records:
                 continue
             try:
-                packed = pack_texts(batch.records, cfg.fields)
+                texts = batch_texts(batch.records, cfg.signed_fields, sketcher is not None)
             except TypeError as exc:
                 line = batch.lines[0] + (reader.line_base() if reader is not None else 0)
                 raise InvalidInput(f"{task.path}:{line}..: a dedup field is not text ({exc})") from None
-            files.hashes(packed, hasher)
-            files.ids_and_scores(batch, packed)
+            files.hashes(texts, hasher, sketcher, result)
+            files.ids_and_scores(batch, texts)
+            _count_fields(result, batch.records, cfg.fields)
             if not task.is_ref:
-                files.input_lines(batch, packed.texts, index)
+                files.input_lines(batch, texts.full() if index is not None else [], index)
             elif files.ngrams is not None:
-                files.reference_ngrams(packed.texts)
+                files.reference_ngrams(texts.full())
             files.n += len(batch.records)
             result["batches"].append(len(batch.records))
         if files.raw is not None:
@@ -240,8 +315,9 @@ def sign_task(task: SignTask) -> SignResult:
     return result
 
 
-def build_ngram_index(work: WorkDir, ref_results: list[SignResult]) -> None:
-    """Merge the references' n-grams (their sign files) into one sorted index for the workers."""
+def build_ngram_index(work: WorkDir, ref_results: list[SignResult], cfg: DedupConfig) -> None:
+    """Merge the references' n-grams (their sign files) into one sorted index for the workers,
+    the scaffolding left out (``decontam.scaffolding``)."""
     if (work.ngram_index / "ngram_refs.npy").exists():
         return
     hashes, refs = [], []
@@ -251,4 +327,4 @@ def build_ngram_index(work: WorkDir, ref_results: list[SignResult]) -> None:
         hashes.append(read_array(d / "ngrams.bin", np.uint64))
         refs.append(read_array(d / "ngram_doc.bin", np.uint32, len(hashes[-1])) + np.uint32(offset))
         offset += r["n"]
-    NgramIndex.build(np.concatenate(hashes), np.concatenate(refs)).save(work.ngram_index)
+    NgramIndex.build(np.concatenate(hashes), np.concatenate(refs), cfg.decontam_ngram).save(work.ngram_index)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from boostpack.deduplication.itemkey import ITEM_KEY
 from boostpack.deduplication.workdir import WorkDir, corrupt, map_array, read_array, read_at
 
 Layout = tuple[tuple[int, tuple[int, ...]], ...]
@@ -34,13 +35,13 @@ def _task_of(offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 class SignStore:
-    """Per-document columns, band keys and signatures of all tasks.
+    """Per-document columns, band keys, signatures and item keys of all tasks.
 
-    Columns and bands are read with ``pread``. Signatures are gathered row by row for the
-    verification of candidate pairs, scattered over the files: through a memory map with numpy
-    indexing (a ``pread`` per row cost ~3 us with its Python loop, ~40% of phase 2 on the
-    benchmark data); after each gather ``MADV_DONTNEED`` unmaps the touched pages again, so
-    the signature files (512 B/doc) never count as resident memory of this process.
+    Columns and bands are read with ``pread``. Signatures (and item keys) are gathered row by
+    row for the verification of candidate pairs, scattered over the files: through a memory map
+    with numpy indexing (a ``pread`` per row cost ~3 us with its Python loop, ~40% of phase 2
+    on the benchmark data); after each gather ``MADV_DONTNEED`` unmaps the touched pages again,
+    so the signature files (512 B/doc) never count as resident memory of this process.
     """
 
     def __init__(self, work: WorkDir, tasks: Layout, num_perm: int, bands: int) -> None:
@@ -49,7 +50,7 @@ class SignStore:
         self.offsets = np.concatenate(([0], np.cumsum(self.sizes)))
         self.total = int(self.offsets[-1])
         self._fds: dict[tuple[int, str], int] = {}
-        self._maps: dict[int, tuple[mmap.mmap, np.ndarray]] = {}
+        self._maps: dict[tuple[int, str], tuple[mmap.mmap, np.ndarray]] = {}
 
     def close(self) -> None:
         for fd in self._fds.values():
@@ -60,11 +61,34 @@ class SignStore:
         for m in maps:
             m.close()
 
-    def _rows(self, task: int) -> tuple[mmap.mmap, np.ndarray]:
-        if task not in self._maps:
-            self._maps[task] = map_array(self.work.task(task) / "sig.bin", np.uint32,
-                                         (int(self.sizes[task]), self.num_perm))
-        return self._maps[task]
+    def _rows(self, task: int, name: str = "sig.bin") -> tuple[mmap.mmap, np.ndarray]:
+        key = (task, name)
+        if key not in self._maps:
+            if name == "sig.bin":
+                self._maps[key] = map_array(self.work.task(task) / name, np.uint32,
+                                            (int(self.sizes[task]), self.num_perm))
+            else:
+                m, raw = map_array(self.work.task(task) / name, np.uint8,
+                                   (int(self.sizes[task]), ITEM_KEY.itemsize))
+                self._maps[key] = m, raw.view(ITEM_KEY).reshape(-1)
+        return self._maps[key]
+
+    def check_sizes(self, keys: bool) -> None:
+        """``CorruptData`` unless every task's signatures, band keys (and item keys) have the
+        size its document count gives: a file that turns out not to be needed is damaged all
+        the same."""
+        per_doc = {"sig.bin": 4 * self.num_perm, "bands.bin": 8 * self.bands}
+        if keys:
+            per_doc["key.bin"] = ITEM_KEY.itemsize
+        for i, n in enumerate(self.sizes.tolist()):
+            for name, size in per_doc.items():
+                path = self.work.task(i) / name
+                try:
+                    found = path.stat().st_size
+                except FileNotFoundError:
+                    raise corrupt(path, "missing") from None
+                if found != n * size:
+                    raise corrupt(path, f"{found} bytes where {n} x {size} were written")
 
     def _fd(self, task: int, name: str) -> int:
         key = (task, name)
@@ -84,27 +108,37 @@ class SignStore:
         out = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         return out.reshape(-1, width) if width > 1 else out
 
-    def band(self, b: int) -> Iterator[tuple[int, np.ndarray]]:
-        """(first doc, keys uint64[m]) per phase-1 batch for band ``b``, in document order."""
+    def band(self, b: int, source: str = "bands") -> Iterator[tuple[int, np.ndarray]]:
+        """(first doc, keys uint64[m]) per phase-1 batch for band ``b``, in document order, from
+        the band keys ``source`` (``bands`` or ``qbands``: deduplication.sign); tasks without
+        that file are skipped."""
+        name = f"{source}.bin"
         for i, (n, batches) in enumerate(self.tasks):
-            if not n:
+            if not n or (source != "bands" and not (self.work.task(i) / name).exists()):
                 continue
-            fd = self._fd(i, "bands.bin")
+            fd = self._fd(i, name)
             pos, doc = 0, int(self.offsets[i])
             for m in batches:
-                data = read_at(fd, 8 * m, 8 * (pos + b * m), self.work.task(i) / "bands.bin")
+                data = read_at(fd, 8 * m, 8 * (pos + b * m), self.work.task(i) / name)
                 yield doc, np.frombuffer(data, dtype=np.uint64)
                 pos += self.bands * m
                 doc += m
 
     def signatures(self, docs: np.ndarray) -> np.ndarray:
         """uint32[len(docs), num_perm]: the signatures of ``docs``, read from the task files."""
+        return self._gather(docs, "sig.bin", np.empty((0, self.num_perm), dtype=np.uint32))
+
+    def keys(self, docs: np.ndarray) -> np.ndarray:
+        """``ITEM_KEY[len(docs)]``: the item keys of ``docs`` (runs that compare answers)."""
+        return self._gather(docs, "key.bin", np.empty(0, dtype=ITEM_KEY))
+
+    def _gather(self, docs: np.ndarray, name: str, like: np.ndarray) -> np.ndarray:
         uniq, bounds, inverse = _task_of(self.offsets, docs)
-        rows = np.empty((len(uniq), self.num_perm), dtype=np.uint32)
+        rows = np.empty((len(uniq), *like.shape[1:]), dtype=like.dtype)
         for t in np.flatnonzero(np.diff(bounds)):
             lo, hi = int(bounds[t]), int(bounds[t + 1])
-            m, sigs = self._rows(int(t))
-            np.take(sigs, uniq[lo:hi].astype(np.int64) - self.offsets[t], axis=0, out=rows[lo:hi])
+            m, values = self._rows(int(t), name)
+            np.take(values, uniq[lo:hi].astype(np.int64) - self.offsets[t], axis=0, out=rows[lo:hi])
             m.madvise(mmap.MADV_DONTNEED)
         return rows[inverse]
 

@@ -1,7 +1,9 @@
-"""The dedup text of a record, and a batch of them packed as UTF-8 for the hashing kernels.
+"""The dedup texts of a record, and a batch of them packed as UTF-8 for the hashing kernels.
 
 The text compared is the record's ``fields`` joined by newlines (``ingestion.records.record_text``:
 a plain-text record gives its ``text``); normalization happens later, in C, on these bytes.
+When answers are compared by their item key (``DedupConfig.compares_answers``), the signed
+text leaves the answer out (``DedupConfig.signed_fields``) and the answer is packed on its own.
 """
 
 from __future__ import annotations
@@ -38,3 +40,41 @@ def pack_texts(batch: Sequence[dict[str, Any]], fields: Sequence[str]) -> Packed
     offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded)), out=offsets[1:])
     return PackedTexts(texts, b"".join(encoded), offsets)
+
+
+def pack_answers(batch: Sequence[dict[str, Any]]) -> PackedTexts:
+    """The answers of the records ``batch`` ("" for a record without one, or a plain-text one)."""
+    answers = [r.get("answer", "") if "question" in r or "answer" in r else "" for r in batch]
+    if not all(type(a) is str for a in answers):
+        raise TypeError("an answer is not a string")
+    encoded = [a.encode("utf-8", "surrogatepass") for a in answers]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded)), out=offsets[1:])
+    return PackedTexts(answers, b"".join(encoded), offsets)
+
+
+@dataclass(frozen=True)
+class BatchTexts:
+    """What a batch of records is hashed on: ``signed`` (the MinHash text), ``answers`` (None
+    unless answers are compared by item key), and ``full``, the joined ``fields`` (the n-gram
+    rule's text and the ``longest`` rank), which is ``signed`` itself without answers."""
+
+    signed: PackedTexts
+    answers: PackedTexts | None
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """uint64[m]: UTF-8 bytes of the compared texts (signed text and answer)."""
+        return self.signed.lengths if self.answers is None else self.signed.lengths + self.answers.lengths
+
+    def full(self) -> list[str]:
+        if self.answers is None:
+            return self.signed.texts
+        return [q + "\n" + a if q and a else q or a
+                for q, a in zip(self.signed.texts, self.answers.texts, strict=True)]
+
+
+def batch_texts(batch: Sequence[dict[str, Any]], signed_fields: Sequence[str],
+                answers: bool) -> BatchTexts:
+    """The texts of the records ``batch``; a field holding a non-string raises ``TypeError``."""
+    return BatchTexts(pack_texts(batch, signed_fields), pack_answers(batch) if answers else None)

@@ -4,10 +4,13 @@ Layout::
 
     run.json                  what a resumed run must share with the interrupted one
     sign/<task>/              phase 1 files of one sign task (see deduplication.sign)
+    boilerplate.npy           the shingle hashes signatures leave out (deduplication.boilerplate)
     ngram/                    the references' n-gram index (with decontam_ngram)
     done-sign/ done-bands/ done-write/    task completion markers (see runtime.executor)
     pairs/member.bin          bool[documents]: who takes part in LSH
     pairs/<band>.bin          the candidate pairs of one band
+    pairs/qmember.bin, pairs/q<band>.bin   the same for the question-key bands (qbands.bin),
+                              through which references without an answer are matched
     spill/                    sorted runs of the pair finders, past their memory budget
     plan/<task>.bin           the decision about each document of one sign task
     plan/done.json            phase 2's counts, written last: phase 2 is done
@@ -62,18 +65,24 @@ class WorkDir:
         return self.root / f"done-{phase}"
 
     @property
+    def boilerplate(self) -> Path:
+        return self.root / "boilerplate.npy"
+
+    @property
     def ngram_index(self) -> Path:
         return self.root / "ngram"
 
-    @property
-    def members(self) -> Path:
-        return self.root / "pairs" / "member.bin"
+    def members(self, source: str = "bands") -> Path:
+        """Who takes part in LSH over the band keys of ``source`` (``bands`` or ``qbands``)."""
+        return self.root / "pairs" / ("member.bin" if source == "bands" else "qmember.bin")
 
-    def band_pairs(self, band: int) -> Path:
-        return self.root / "pairs" / f"{band:03d}.bin"
+    def band_pairs(self, band: int, source: str = "bands") -> Path:
+        return self.root / "pairs" / f"{'' if source == 'bands' else 'q'}{band:03d}.bin"
 
-    def spill(self, band: int | None = None) -> Path:
-        return self.root / "spill" if band is None else self.root / "spill" / f"band{band:03d}"
+    def spill(self, band: int | None = None, source: str = "bands") -> Path:
+        if band is None:
+            return self.root / "spill"
+        return self.root / "spill" / f"{'band' if source == 'bands' else 'qband'}{band:03d}"
 
     def plan(self, index: int) -> Path:
         return self.root / "plan" / f"{index:05d}.bin"

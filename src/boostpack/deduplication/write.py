@@ -26,12 +26,13 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
 import zstandard
 
+from boostpack.deduplication.checks import excerpt
 from boostpack.deduplication.plan import KEPT, REASONS, PlanReader
 from boostpack.deduplication.store import IdStore
 from boostpack.deduplication.workdir import (
@@ -69,6 +70,8 @@ class WriteTask:
     line_base: int  # lines of the file before the task's split
     cuts: tuple[int, ...] = field(repr=False)  # task documents that start an output frame
     offsets: tuple[int, ...] = field(repr=False)  # doc offset per sign task (for dup_of ids)
+    samples: tuple[int, ...] = ()  # documents whose text excerpt the report shows (checks)
+    fields: tuple[str, ...] = ()  # the compared fields, for those excerpts
 
 
 def _raw_blocks(directory: Path) -> Iterator[list[bytes]]:
@@ -95,6 +98,10 @@ class _Renderer:
 
     def __init__(self, task: WriteTask, plan: PlanReader, ids: IdStore) -> None:
         self.plan, self.ids, self.line_base = plan, ids, task.line_base
+        self.base = base = task.offsets[task.index]
+        self.samples = {d - base for d in task.samples}  # as task document numbers
+        self.fields = task.fields
+        self.excerpts: dict[str, str] = {}
         self.path = orjson.dumps(task.path)
         self.lines_path = task.work.task(task.index) / "lines.bin"
         try:
@@ -109,6 +116,8 @@ class _Renderer:
         """(count, lines) kept and (count, lines) removed, each line with its ``\\n``, of
         documents ``first..`` (one per line of ``lines``)."""
         m = len(lines)
+        for doc in self.samples.intersection(range(first, first + m)) if self.samples else ():
+            self.excerpts[str(doc + self.base)] = excerpt(lines[doc - first], self.fields)
         act = self.plan.actions(first, m)
         keep = np.flatnonzero(act == KEPT).tolist()
         kept = b"\n".join([lines[i] for i in keep]) + b"\n" if keep else b""
@@ -193,7 +202,7 @@ def _write_records(task: WriteTask, n: int, renderer: _Renderer, frames: _Frames
 
 
 @fewer_collections()
-def write_task(task: WriteTask) -> dict[str, int]:
+def write_task(task: WriteTask) -> dict[str, Any]:
     """Write the ``kept``/``removed``/``quarantine`` parts of one sign task into its folder
     (``join_parts`` joins the parts of a file); return the counts.
 
@@ -215,7 +224,7 @@ def write_task(task: WriteTask) -> dict[str, int]:
             frames = _Frames(fk, fr)
             _write_records(task, plan.n, renderer, frames)
         _write_quarantine(d, task.line_base)
-    return {"kept": frames.counts[0], "removed": frames.counts[1]}
+    return {"kept": frames.counts[0], "removed": frames.counts[1], "samples": renderer.excerpts}
 
 
 def join_parts(parts: list[Path], dest: Path, empty: bytes | None) -> None:

@@ -93,7 +93,8 @@ class Classifier:
         self.file, self.options, self.lines_before = file, options, lines_before
         self.fmt = "" if options.fmt == "auto" else options.fmt
         self.convert: Converter | None = (
-            None if options.fmt == "auto" else converter(options.fmt, options.mapping, options.requests))
+            None if options.fmt == "auto" else converter(options.fmt, options.mapping, options.requests,
+                                                         options.answer_optional))
 
     def quarantine(self, batch: Batch, line_no: int, offset: int, reason: str, raw: bytes,
                    detail: str = "") -> None:
@@ -134,7 +135,8 @@ class Classifier:
                 self.quarantine(batch, line_no, offset, "unknown_format", raw)
                 return
             self.fmt = batch.format = fmt
-            convert = self.convert = converter(fmt, self.options.mapping, self.options.requests)
+            convert = self.convert = converter(fmt, self.options.mapping, self.options.requests,
+                                               self.options.answer_optional)
         try:
             record = convert(obj)
         except RecordError as exc:
@@ -162,8 +164,7 @@ def classify_runs(cls: Classifier, runs: Iterable[list[bytes] | Gap], batch_line
     each multiple of ``cell_bytes`` past ``start`` and each of the ascending stream offsets
     ``marks``."""
     path = cls.file
-    batch = Batch(path, format=cls.fmt)
-    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    batch, loads, decode_error = Batch(path, format=cls.fmt), orjson.loads, orjson.JSONDecodeError
     max_line = cls.options.max_record_bytes or sys.maxsize
     line_no = done = 0  # done: records in earlier batches
     offset = batch_start = start  # stream offsets of the current line and of the batch's first

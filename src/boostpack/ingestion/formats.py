@@ -26,7 +26,9 @@
   answer. (``flat``)
 
 This module picks the converter for a format name, or the format of an object; the converters
-live in the modules named in parentheses, over the shared field picking of ``fields``.
+live in the modules named in parentheses, over the shared field picking of ``fields``. Read with
+``answer_optional``, a QA object whose answer is missing, empty or not text becomes a
+question-only record (``id`` and ``question``) instead of an error.
 """
 
 from __future__ import annotations
@@ -36,11 +38,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from boostpack.errors import InvalidInput
-from boostpack.ingestion.chat import convert_chat
-from boostpack.ingestion.fields import QA_ALIASES, Converter
+from boostpack.ingestion.chat import convert_chat, messages_qa
+from boostpack.ingestion.fields import QA_ALIASES, Converter, Fields
 from boostpack.ingestion.flat import convert_alpaca, flat_converter
 from boostpack.ingestion.openai_batch import batch_converter
 from boostpack.ingestion.options import FORMATS
+from boostpack.ingestion.records import RecordError, record_id
 
 __all__ = ["FORMATS", "Converter", "converter", "detect_format"]
 
@@ -65,18 +68,64 @@ def detect_format(obj: dict[str, Any], mapping: Mapping[str, str]) -> str | None
 
 
 def converter(fmt: str, mapping: Mapping[str, str] | None,
-              requests: tuple[str | os.PathLike[str], ...] = ()) -> Converter:
+              requests: tuple[str | os.PathLike[str], ...] = (),
+              answer_optional: bool = False) -> Converter:
     """The function turning a parsed object of format ``fmt`` into a canonical record.
 
     It raises ``RecordError`` (``.reason``: a short stable code) for an object it cannot use.
     """
     m: Mapping[str, str] = mapping or {}
+    convert: Converter
     if fmt in ("qa", "text"):
-        return flat_converter(m)
-    if fmt == "chat":
-        return lambda obj: convert_chat(obj, m)
-    if fmt == "alpaca":
-        return lambda obj: convert_alpaca(obj, m)
-    if fmt == "openai_batch":
-        return batch_converter(m, requests)
-    raise InvalidInput(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+        convert = flat_converter(m)
+    elif fmt == "chat":
+        convert = lambda obj: convert_chat(obj, m)  # noqa: E731
+    elif fmt == "alpaca":
+        convert = lambda obj: convert_alpaca(obj, m)  # noqa: E731
+    elif fmt == "openai_batch":
+        convert = batch_converter(m, requests)
+    else:
+        raise InvalidInput(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    return _answer_optional(convert, m) if answer_optional else convert
+
+
+# What a converter says about an object whose answer is unusable (alpaca names its "output").
+_NO_ANSWER = frozenset(("missing_field:answer", "empty_field:answer", "wrong_type:answer",
+                        "missing_field:output", "empty_field:output", "wrong_type:output"))
+
+
+def _answer_optional(convert: Converter, mapping: Mapping[str, str]) -> Converter:
+    def convert_or_question(obj: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return convert(obj)
+        except RecordError as exc:
+            if exc.reason not in _NO_ANSWER:
+                raise
+        return question_only(obj, mapping)
+
+    return convert_or_question
+
+
+def question_only(obj: dict[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
+    """The ``id`` and ``question`` of an object without a usable answer: the mapped or aliased
+    question, an alpaca ``instruction`` (and ``input``), or a chat's first user turn."""
+    f = Fields(obj, mapping)
+    f.take("id", ("id",))
+    question: Any = None
+    if "question" not in mapping and "instruction" in obj:
+        question = obj["instruction"]
+        if isinstance(question, str) and isinstance(obj.get("input"), str) and obj["input"]:
+            question += "\n\n" + obj["input"]
+    elif "question" not in mapping and f.take("messages", ("messages", "conversations")):
+        question = messages_qa(f.values["messages"])[1]
+    elif f.take("question", QA_ALIASES["question"]):
+        question = f.values["question"]
+    if not isinstance(question, str) or not question.strip():
+        raise RecordError("missing_field:question")
+    rid = f.values.get("id")
+    record: dict[str, Any] = {"id": rid if isinstance(rid, str) and rid else "", "question": question}
+    if isinstance(rid, int) and not isinstance(rid, bool):
+        record["id"] = str(rid)
+    if not record["id"]:
+        record["id"] = record_id(record)
+    return record

@@ -34,6 +34,9 @@ class ReadOptions:
     ``{"question": "prompt", "answer": "response"}``. ``requests``: OpenAI batch *input* files,
     joined on ``custom_id`` to give batch output lines their question. ``max_record_bytes``:
     longer JSONL lines are quarantined as ``too_large`` unparsed (None: no limit).
+    ``answer_optional``: a QA line without a usable answer is a question-only record instead of
+    a quarantined line (benchmark test sets often ship questions alone; dedup reads its
+    references this way).
     """
 
     fmt: str = "auto"
@@ -41,6 +44,7 @@ class ReadOptions:
     strict: bool = False
     requests: tuple[str | os.PathLike[str], ...] = ()
     max_record_bytes: int | None = MAX_RECORD_BYTES
+    answer_optional: bool = False
 
     def __post_init__(self) -> None:
         # Imported here, not at the top, to keep this module light (see the module docstring).
