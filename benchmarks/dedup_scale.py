@@ -42,6 +42,7 @@ import numpy as np
 from boostpack.demo.sample.stream import write_qa
 
 PHASES = ("read_sign", "cluster", "write")
+TARGET_RECORDS = 200_000_000  # ~100B tokens of synthesized QA, the size dedup must reach
 
 
 def _proc_stat(pid: int) -> tuple[float, float, int] | None:
@@ -179,7 +180,19 @@ def scale(sizes: list[int], data_dir: Path, workers: int, memory: str, poll: flo
               "cluster_cpu": slope(ns, [r["phase_cpu"]["cluster"] for r in rows]),
               "candidate_pairs": slope(ns, [r["pairs"].get("candidate_pairs", 0) for r in rows]),
               "scratch_peak": slope(ns, [r["scratch_peak"] for r in rows])}
-    return {"rows": rows, "growth_exponent": growth}
+    return {"rows": rows, "growth_exponent": growth, "extrapolated": extrapolate(rows, growth)}
+
+
+def extrapolate(rows: list[dict[str, Any]], growth: dict[str, float | None],
+                target: int = TARGET_RECORDS) -> dict[str, float]:
+    """The largest run's figures carried to ``target`` records along the fitted power laws
+    (scratch and CPU per record grow as N^(exponent - 1))."""
+    last = rows[-1]
+    ratio = target / last["records"]
+    values = {"total_cpu": last["cpu"], "cluster_cpu": last["phase_cpu"]["cluster"],
+              "candidate_pairs": last["pairs"].get("candidate_pairs", 0),
+              "scratch_peak": last["scratch_peak"]}
+    return {k: v * ratio ** growth[k] for k, v in values.items() if growth.get(k) is not None}
 
 
 def _print_row(r: dict[str, Any]) -> None:
@@ -291,6 +304,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             g = result["scale"]["growth_exponent"]
             print("growth exponents (1.0 = linear): " + ", ".join(
                 f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in g.items()))
+            print(f"at {TARGET_RECORDS:,} records along those laws: " + ", ".join(
+                f"{k} {v:.3g}" for k, v in result["scale"]["extrapolated"].items()))
         result["simulation"] = [simulate(n, args.sim_bands, args.dup_share, args.sim_memory,
                                          data_dir / "spill") for n in args.simulate]
         if args.json:
