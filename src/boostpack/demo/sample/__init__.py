@@ -33,7 +33,9 @@ character dropped), plus a handful of malformed lines, each a case the quarantin
 Where each part lives: ``files`` (the input formats and ``write_sample``), ``items`` (drawing
 base items and planting duplicates), ``template`` (what a template returns), ``topics_*`` (the
 templates and their tables), ``framing`` (the generator-style frame), ``variants`` (near-duplicate
-edits, the diversity filter), ``textbook`` (the text paragraphs).
+edits, the diversity filter), ``textbook`` (the text paragraphs); ``stream`` is not part of the
+sample: millions of distinct records for scale runs, walks of a word chain built from these
+templates (``benchmarks/dedup_scale.py``, ``tools/make_large_input.py``).
 """
 
 from boostpack.demo.sample.files import REQUESTS_PATH, TRUTH_PATH, write_sample
