@@ -73,7 +73,11 @@ def test_dedup_removes_the_planted_copies(tmp_path: Path) -> None:
     with open(tmp_path / "qa.jsonl.zst", "rb") as f:
         data = zstandard.ZstdDecompressor().stream_reader(f).read()
     assert len(data) == made["bytes"] and data.count(b"\n") == 6000
-    report = dedup(tmp_path / "qa.jsonl.zst", tmp_path / "out", progress=False)
+    # Text dedup (no answer check): a walk's answer has no coherent stated result, and many of
+    # its lines look like code (compared whole), so the QA rule would call an edited copy
+    # another item. Its cost is what the scale benchmark measures, not its QA quality.
+    report = dedup(tmp_path / "qa.jsonl.zst", tmp_path / "out", progress=False,
+                   answer_check=False)
     # A near copy whose edits vanish in normalization (case, spacing) is found as exact.
     exact, near = report["reasons"]["exact"], report["reasons"]["near"]
     assert exact >= made["exact"]
