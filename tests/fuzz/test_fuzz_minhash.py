@@ -109,3 +109,42 @@ def test_band_keys(sig: np.ndarray, bands: int, rows: int, seed: int) -> None:
         assert bands < 1 or rows < 1 or bands * rows > sig.shape[1]
         return
     assert keys.shape == (sig.shape[0], bands) and bands * rows <= sig.shape[1]
+
+
+@FUZZ
+@given(data=texts, offs=offsets)
+def test_question_keys(data: bytes, offs: np.ndarray) -> None:
+    try:
+        keys = _minhash.question_keys(data, offs)
+    except InvalidInput:
+        assert documents(len(data), offs) is None
+        return
+    assert keys.shape == (documents(len(data), offs),) and keys.dtype == np.uint64
+
+
+@FUZZ
+@given(data=texts, offs=offsets, short_len=st.integers(-2, 80))
+def test_answer_keys(data: bytes, offs: np.ndarray, short_len: int) -> None:
+    try:
+        kinds, keys = _minhash.answer_keys(data, offs, short_len)
+    except (InvalidInput, OverflowError):
+        return
+    n = documents(len(data), offs)
+    assert kinds.shape == keys.shape == (n,)
+    assert set(kinds.tolist()) <= {_minhash.ANSWER_NONE, _minhash.ANSWER_EXACT,
+                                   _minhash.ANSWER_LONG}
+
+
+@FUZZ
+@given(hashes=hnp.arrays(np.uint32, st.integers(0, 40)), text=texts,
+       shingle=shingles, ngram=ngrams, mode=digits)
+def test_exclusion(hashes: np.ndarray, text: bytes, shingle: str, ngram: int, mode: str) -> None:
+    """An exclusion set of any hashes (repeats, zero) drops exactly those shingles."""
+    ex = _minhash.Exclusion(hashes)
+    try:
+        every = _minhash.shingle_hashes(text, shingle, ngram, mode)
+        kept = _minhash.shingle_hashes(text, shingle, ngram, mode, exclude=ex)
+    except InvalidInput:
+        return
+    excluded = set(hashes.tolist())
+    assert kept.tolist() == [h for h in every.tolist() if h not in excluded]
