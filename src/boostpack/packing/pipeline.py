@@ -246,7 +246,8 @@ def _config(config: PackConfig | None, tokenizer: str | os.PathLike[str] | None,
         return PackConfig(tokenizer, read=read, **options)
     if not isinstance(config, PackConfig):
         raise InvalidInput(f"config must be a PackConfig, got {type(config).__name__}")
-    defaults = {f.name: f.default for f in (*fields(PackConfig), *fields(ReadOptions))}
+    # PackConfig's own fields last: its max_record_bytes is the one a keyword sets.
+    defaults = {f.name: f.default for f in (*fields(ReadOptions), *fields(PackConfig))}
     given = {**options, **(reading or {})}
     mixed = [name for name, value in given.items() if value != defaults[name]]
     if tokenizer is not None:
