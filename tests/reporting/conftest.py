@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import boostpack
+from boostpack.demo.tokenizer import train_byte_bpe
 
 DISCIPLINES = [["STEM", "Physics", "Optics"], ["STEM", "Mathematics", "Algebra"],
                ["STEM", "Mathematics", "Geometry"], ["Humanities", "History"],
@@ -55,20 +56,6 @@ class Pipeline:
     tokenizer: Path
 
 
-def _train_tokenizer(texts: list[str], path: Path) -> Path:
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, show_progress=False,
-                                  special_tokens=["<|begin_of_text|>", "<|end_of_text|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(texts, trainer)
-    tok.save(str(path))
-    return path
-
-
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     root = tmp_path_factory.mktemp("report-pipeline")
@@ -83,8 +70,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
         refs.append(ref)
     dedup_dir = root / "dedup"
     boostpack.dedup([records_file], dedup_dir, against=refs, progress=False)
-    tokenizer = _train_tokenizer([r["question"] + "\n\n" + r["answer"] for r in records],
-                                 root / "tokenizer.json")
+    tokenizer = train_byte_bpe([r["question"] + "\n\n" + r["answer"] for r in records],
+                               root / "tokenizer.json", 400)
     packed_dir = root / "packed"
     boostpack.pack([dedup_dir / "kept"], packed_dir, tokenizer=tokenizer, seq_len=256,
                    progress=False)

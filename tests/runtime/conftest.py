@@ -14,6 +14,8 @@ import orjson
 import pytest
 from ray_cluster import LocalRayCluster, start_cluster
 
+from boostpack.demo.tokenizer import train_byte_bpe
+
 
 def _reload_auth_settings() -> None:
     """Make an already imported Ray read the authentication variables again, as Ray itself does
@@ -71,15 +73,5 @@ def qa_inputs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 def small_tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 300-id byte-level BPE with BOS/EOS: loads in milliseconds where a real vocabulary
     takes seconds in every process."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    trainer = trainers.BpeTrainer(vocab_size=300, show_progress=False,
-                                  special_tokens=["<|begin_of_text|>", "<|end_of_text|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator((f"What is {i} plus {i % 7}? It is {i + i % 7}." for i in range(500)),
-                            trainer)
-    path = tmp_path_factory.mktemp("tokenizer") / "tokenizer.json"
-    tok.save(str(path))
-    return path
+    texts = (f"What is {i} plus {i % 7}? It is {i + i % 7}." for i in range(500))
+    return train_byte_bpe(texts, tmp_path_factory.mktemp("tokenizer") / "tokenizer.json", 300)

@@ -23,6 +23,7 @@ import orjson
 
 from boostpack import Mixture, PackedDataset, collate, dedup, ingest, pack, read_records, verify
 from boostpack.demo import sample
+from boostpack.demo.tokenizer import train_byte_bpe
 from boostpack.ingestion.readers import iter_json_lines
 from boostpack.packing.render import renderer
 
@@ -71,20 +72,9 @@ def _dedup(demo: DemoRun) -> dict[str, Any]:
 def _train_tokenizer(demo: DemoRun) -> Path:
     """A 4,096-id byte-level BPE trained on the ingested sample: no download needed, and
     deterministic (the same sample gives the same ids)."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
     render = renderer("qa")
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=4096, show_progress=False,
-                                  special_tokens=["<|begin_of_text|>", "<|end_of_text|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(
-        (render(r) for r in read_records(demo.workdir / "ingested" / "records")), trainer)
-    path = demo.workdir / "tokenizer.json"
-    tok.save(str(path))
-    return path
+    return train_byte_bpe((render(r) for r in read_records(demo.workdir / "ingested" / "records")),
+                          demo.workdir / "tokenizer.json", 4096)
 
 
 def _pack(demo: DemoRun) -> dict[str, Any]:
