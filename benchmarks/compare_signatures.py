@@ -18,6 +18,9 @@ scheme (char 5-grams, the default; word 5-grams, the web-corpus scheme):
   random hashes; "share" is boostpack's end-to-end speed over that limit.
 - the unit stage alone (normalization, word splitting, unit hashes: 1-grams and one
   permutation, so shingling and permutations cost next to nothing).
+- by document length (``--length-groups``): qa_en sorted by length and cut into groups of equal
+  count, boostpack against rensa per group: the ratio falls as documents grow, because rensa's
+  cost per token does and an exact MinHash's does not.
 - datasketch ``MinHash.update_batch`` (affine32, identity hashfunc) on the first
   ``--baseline-docs`` qa_en documents' shingle hashes, checked equal to boostpack's signatures.
 Times are CPU seconds (``time.process_time``: the machine is shared, and CPU time is what "per
@@ -137,6 +140,39 @@ def compare_scheme(corpus: str, docs: list[bytes], shingle: str, ngram: int, pro
                lanes / (DEFAULT_NUM_PERM * distinct / len(data)) / 1e6)
 
 
+def by_length(docs: list[bytes], buckets: int, repeat: int) -> None:
+    """boostpack against rensa on ``docs`` cut into ``buckets`` groups by length: rensa's bulk
+    API is a bucketed sketch whose cost per token falls as rows grow, an exact MinHash pays the
+    same per distinct shingle at any length, so the ratio depends on the document lengths."""
+    import rensa
+
+    print(f"\nby document length (qa_en in {buckets} groups of equal count, shortest first):\n")
+    print("| documents | mean bytes | scheme | boostpack MB/s | rensa bulk MB/s | boostpack / rensa |")
+    print("|---|---|---|---|---|---|")
+    docs = sorted(docs, key=len)
+    step = -(-len(docs) // buckets)
+    for lo in range(0, len(docs), step):
+        group = docs[lo : lo + step]
+        data, offsets = packed(group)
+        for shingle, ngram in SCHEMES:
+            hasher = MinHasher(DEFAULT_NUM_PERM, ngram, DEFAULT_SEED, shingle)
+            shingles = [hasher.shingle_hashes(d) for d in group]
+            rows = np.zeros(len(group) + 1, dtype=np.uint64)
+            np.cumsum([len(s) for s in shingles], out=rows[1:])
+            flat = np.concatenate(shingles).astype(np.uint64)
+            times = rounds({
+                "boostpack": lambda h=hasher, d=data, o=offsets: h.signatures_packed(d, o),
+                "rensa": lambda f=flat, r=rows: rensa.RMinHash.digest_matrix_from_flat_token_hashes(
+                    f, r, DEFAULT_NUM_PERM, DEFAULT_SEED),
+            }, repeat)
+            mb = len(data) / 1e6
+            ratio = statistics.median(r / b for r, b in zip(times["rensa"], times["boostpack"],
+                                                            strict=True))
+            print(f"| {lo + 1:,}-{lo + len(group):,} | {len(data) / len(group):.0f} | "
+                  f"{shingle} {ngram}-grams | {mb / statistics.median(times['boostpack']):.0f} | "
+                  f"{mb / statistics.median(times['rensa']):.0f} | {ratio:.2f}x |")
+
+
 def unit_stage(docs: list[bytes], shingle: str, repeat: int) -> float:
     """MB/s of normalization + splitting + unit hashes (1-grams, one permutation)."""
     data, offsets = packed(docs)
@@ -177,6 +213,8 @@ def main() -> int:
     parser.add_argument("--baseline-docs", type=int, default=4_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--chunk", type=int, default=8192)
+    parser.add_argument("--length-groups", type=int, default=4,
+                        help="qa_en cut into this many groups by document length (0: skip)")
     args = parser.parse_args()
 
     corpora = {"qa_en": qa_docs(args.docs, args.corpus)}
@@ -200,6 +238,9 @@ def main() -> int:
         print(f"| {r.corpus} | {r.scheme} | {r.shingles:.3f} ({r.distinct:.3f}) | "
               f"{r.boostpack:.0f} | {r.rensa:.0f} | {r.ratio:.2f}x | "
               f"{r.perms_only:.0f} | {r.limit:.0f} | {r.boostpack / r.limit:.0%} |")
+
+    if args.length_groups:
+        by_length(corpora["qa_en"], args.length_groups, args.repeat)
 
     print("\nunit stage (normalization, word splitting, unit hashes):", ", ".join(
         f"{name} {shingle}s {unit_stage(docs, shingle, args.repeat):.0f} MB/s"
