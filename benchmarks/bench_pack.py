@@ -45,13 +45,20 @@ def test_packer_end_to_end(benchmark, lengths: np.ndarray) -> None:
     offsets = np.concatenate([[0], np.cumsum(docs)]).astype(np.int64)
     ids = np.arange(int(offsets[-1]), dtype=np.uint32) % 128_000
 
-    def run() -> int:
-        flat, offs = frame_documents(ids, offsets, 128000, 128001)
-        packer = Packer(SEQ_LEN, pad_id=128001, dtype=np.dtype("<u4"))
-        blocks = [*packer.add(flat, offs), *packer.finish()]
+    def run() -> int:  # the packer frames the documents as pack's does
+        packer = Packer(SEQ_LEN, pad_id=128001, dtype=np.dtype("<u4"), bos=128000, eos=128001)
+        blocks = [*packer.add(ids, offsets), *packer.finish()]
         return sum(int(b.length.sum()) for b in blocks)
 
     assert benchmark(run) == int(offsets[-1]) + 2 * len(docs)
+
+
+def test_frame_documents(benchmark, lengths: np.ndarray) -> None:
+    docs = lengths[:50_000]
+    offsets = np.concatenate([[0], np.cumsum(docs)]).astype(np.int64)
+    ids = np.arange(int(offsets[-1]), dtype=np.uint32) % 128_000
+    flat, _ = benchmark(frame_documents, ids, offsets, 128000, 128001)
+    assert len(flat) == int(offsets[-1]) + 2 * len(docs)
 
 
 def test_fill(benchmark, lengths: np.ndarray) -> None:

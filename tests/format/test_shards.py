@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xxhash
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -355,3 +356,13 @@ def test_version_1_datasets_still_read(tmp_path: Path) -> None:
     assert not ds.shard(2).piece_loss.any() and len(ds.shard(2).piece_loss) == 4
     assert verify(tmp_path / "ds")["split_documents"] == 1
     assert describe(tmp_path / "ds")["format"] == "boostpack.packed v1"
+
+
+def test_file_xxh3_is_the_hash_of_the_whole_file(tmp_path: Path) -> None:
+    """Read in pieces into one buffer: equal to hashing the bytes at once, at any size."""
+    rng = np.random.default_rng(5)
+    for size in (0, 1, (1 << 20) - 1, 1 << 20, (5 << 19) + 3):
+        path = tmp_path / f"f{size}"
+        data = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        path.write_bytes(data)
+        assert file_xxh3(path) == xxhash.xxh3_64_hexdigest(data)

@@ -278,3 +278,29 @@ def test_frame_never_crashes_on_garbage(ids, offsets, bos, eos, cap) -> None:
     docs = [ids[a:b] for a, b in itertools.pairwise(offsets)]
     framed = [[bos] * (bos >= 0) + d + [eos] * (eos >= 0) for d in docs]
     assert out[:out_offsets[-1]].tolist() == [t for d in framed for t in d]
+
+
+@given(lengths=st.lists(st.integers(0, 30), max_size=40), seq_len=st.integers(1, 16),
+       strategy=st.sampled_from(STRATEGIES), window=st.integers(1, 8),
+       window_tokens=st.integers(1, 64), batches=st.lists(st.integers(0, 9), max_size=8),
+       bos=st.sampled_from([None, 1]), eos=st.sampled_from([None, 2]))
+def test_packer_framing_equals_framed_documents(lengths: list[int], seq_len: int, strategy: str,
+                                                window: int, window_tokens: int,
+                                                batches: list[int], bos: int | None,
+                                                eos: int | None) -> None:
+    """A packer given BOS/EOS packs bare documents exactly as a packer without them packs the
+    documents ``frame_documents`` framed (documents of no tokens included, when framed)."""
+    if bos is None and eos is None:
+        lengths = [n for n in lengths if n]  # a document must have a token
+    rng = np.random.default_rng(len(lengths))
+    docs = [rng.integers(3, 1000, size=n).astype(np.uint32) for n in lengths]
+    kw = dict(seq_len=seq_len, strategy=strategy, window=window, window_tokens=window_tokens)
+    framed = [np.array([*([bos] if bos is not None else []), *d.tolist(),
+                        *([eos] if eos is not None else [])], np.uint32) for d in docs]
+    want, _ = _run_packer(framed, batches, **kw)
+    got, _ = _run_packer(docs, batches, bos=bos, eos=eos, **kw)
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        for name in ("tokens", "seq_ptr", "start", "length", "doc", "loss"):
+            np.testing.assert_array_equal(getattr(g, name), getattr(w, name))
+        assert g.split_documents == w.split_documents

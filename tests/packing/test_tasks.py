@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pytest
+import xxhash
 import zstandard
 
 from boostpack.errors import CorruptData
@@ -97,6 +98,9 @@ def test_same_bytes_whatever_the_workers_or_backend(inputs: list[Path], tmp_path
     manifest = json.loads((tmp_path / "one" / "manifest.json").read_text())
     counts = [s["documents"] for s in manifest["sources"]]
     assert counts == [[0, 400], [400, 30], [430, 20]]
+    # Each file's checksum (hashed beside the reading, by the task that reads its first byte).
+    assert [s["xxh3"] for s in manifest["sources"]] == [
+        xxhash.xxh3_64_hexdigest(p.read_bytes()) for p in inputs]
     assert manifest["quarantined_by_reason"] == {"invalid_json": 3}
     lines = [json.loads(x) for p in sorted((tmp_path / "one" / "quarantine").iterdir())
              for x in p.read_text().splitlines()]

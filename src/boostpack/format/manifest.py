@@ -51,7 +51,7 @@ _PIECE_BYTES = {1: 16, 2: 20}
 # What ``loss_on`` may say: every token carries loss, or only the answer's (the prompt's tokens,
 # counted per piece in ``piece_loss``, do not).
 LOSS_ON = ("all", "answer")
-_HASH_CHUNK = 1 << 24  # 16 MiB reads keep verify streaming over multi-GB shards
+_HASH_CHUNK = 1 << 20  # bytes read at a time: verify streams over multi-GB shards
 
 
 def check_seq_len(seq_len: Any) -> int:
@@ -89,11 +89,15 @@ def index_nbytes(num_sequences: int, num_pieces: int, version: int = FORMAT_VERS
 
 
 def file_xxh3(path: str | os.PathLike[str]) -> str:
-    """Hex xxh3-64 of a whole file, read in 16 MiB chunks (the manifest's checksums)."""
+    """Hex xxh3-64 of a whole file (the manifest's checksums). Read into one reused 1 MiB
+    buffer: a new 16 MiB ``bytes`` per read cost twice the CPU (fresh pages faulted in and
+    zeroed each time; 0.11-0.16 vs 0.06-0.07 CPU-s for a 300 MB file)."""
     h = xxhash.xxh3_64()
-    with open(path, "rb") as f:
-        while chunk := f.read(_HASH_CHUNK):
-            h.update(chunk)
+    buffer = bytearray(_HASH_CHUNK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buffer):
+            h.update(view[:n])
     return h.hexdigest()
 
 

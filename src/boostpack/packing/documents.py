@@ -1,6 +1,7 @@
 """From rendered records to encoded documents: ``DocBatch`` (the documents of consecutive input
 lines, as segments of UTF-8 text, see ``segments``), built by ``DocBuilder``, and
-``encode_batch`` (segments -> token ids, BOS/EOS framing, the prompt's token count per document).
+``encode_batch`` (segments -> token ids per document, the prompt's token count per document;
+the packer frames documents with BOS/EOS).
 
 Documents are the records that render to non-empty text, numbered in input order. With
 ``--loss-on answer`` a document's first segments are its prompt (``prompt_segs``), so the
@@ -16,7 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from boostpack.packing.packer import frame_documents
 from boostpack.packing.segments import SEGMENT_BYTES, cut_points, exact_junction, split_at
 from boostpack.packing.tokenization import Encoder
 
@@ -165,10 +165,11 @@ def _common_prefix(a: np.ndarray, b: np.ndarray) -> int:
     return int(differ[0]) if differ.size else n
 
 
-def encode_batch(encoder: Encoder, batch: DocBatch, bos: int | None, eos: int | None,
+def encode_batch(encoder: Encoder, batch: DocBatch, bos: int | None,
                  parallel: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The batch's documents as framed token ids: flat ``uint32[T]``, ``int64[D + 1]`` offsets
-    and ``int64[D]`` leading tokens without loss (BOS and the prompt, for documents that have a
+    """The batch's documents as token ids, not framed (the packer adds BOS/EOS as it copies
+    them into sequences): flat ``uint32[T]``, ``int64[D + 1]`` offsets into it and ``int64[D]``
+    leading tokens without loss once framed (BOS and the prompt, for documents that have a
     prompt; 0 for the others)."""
     flat, seg_offsets = encoder.encode((batch.text, batch.seg_offsets), parallel)
     doc_offsets = seg_offsets[batch.doc_segs]
@@ -184,16 +185,19 @@ def encode_batch(encoder: Encoder, batch: DocBatch, bos: int | None, eos: int | 
         for k, d in enumerate(docs):
             whole = flat[doc_offsets[d]:doc_offsets[d + 1]]
             prompt[d] = _common_prefix(ids[offsets[k]:offsets[k + 1]], whole)
-    framed, framed_offsets = frame_documents(flat, doc_offsets, bos, eos)
     no_loss = np.where(prompt > 0, prompt + (bos is not None), 0).astype(_I64)
-    return framed, framed_offsets, no_loss
+    return flat, doc_offsets, no_loss
 
 
 def drop_empty(offsets: np.ndarray, no_loss: np.ndarray, ids: np.ndarray,
-               id_lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Drop documents that encode to no tokens (possible only without BOS/EOS and with a
-    normalizer that erases the text); a dropped document adds no tokens, so the flat ids stay.
-    Returns the new offsets, no-loss counts, ids, id lengths and how many were dropped."""
+               id_lengths: np.ndarray, framing: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Drop documents that have no tokens once framed with ``framing`` BOS/EOS tokens (possible
+    only without BOS/EOS and with a normalizer that erases the text); a dropped document adds
+    no tokens, so the flat ids stay. Returns the new offsets, no-loss counts, ids, id lengths
+    and how many were dropped."""
+    if framing:
+        return offsets, no_loss, ids, id_lengths, 0
     keep = offsets[1:] > offsets[:-1]
     if keep.all():
         return offsets, no_loss, ids, id_lengths, 0

@@ -84,7 +84,7 @@ class TaskSink:
         self.directory = directory
         cfg = job.config
         self.packer = Packer(cfg.seq_len, cfg.strategy, pad_id=job.pad, dtype=job.dtype,
-                             window=cfg.window)
+                             window=cfg.window, bos=job.bos, eos=job.eos)
         self.writer = ShardWriter(directory, seq_len=cfg.seq_len, dtype=job.dtype,
                                   sequences_per_shard=job.per_shard)
         self.quarantine = QuarantineWriter(directory)
@@ -98,7 +98,8 @@ class TaskSink:
 
     def add(self, flat: np.ndarray, offsets: np.ndarray, no_loss: np.ndarray, ids: np.ndarray,
             id_lengths: np.ndarray) -> None:
-        """Pack documents ``flat[offsets[d]:offsets[d+1]]`` with their record ids."""
+        """Pack documents ``flat[offsets[d]:offsets[d+1]]`` (BOS/EOS added by the packer)
+        with their record ids."""
         self.writer.add_encoded_documents(ids, id_lengths)
         self._write(self.packer.add(flat, offsets, no_loss))
 

@@ -98,14 +98,20 @@ def fill(ids: np.ndarray, piece_src: np.ndarray, piece_length: np.ndarray, seq_p
 
 
 def frame_documents(ids: np.ndarray, offsets: np.ndarray, bos: int | None,
-                    eos: int | None) -> tuple[np.ndarray, np.ndarray]:
+                    eos: int | None, out: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Flat ids ``uint32[T]`` and ``int64[n + 1]`` offsets → the same documents with ``bos``
-    prepended and ``eos`` appended (None: neither), as new flat ids and offsets from 0."""
+    prepended and ``eos`` appended (None: neither), as flat ids and offsets from 0: written
+    into ``out`` (``uint32``, contiguous, exactly their size) when given, else a new array."""
     ids = np.ascontiguousarray(ids, dtype=np.uint32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     n = len(offsets) - 1
     extra = n * ((bos is not None) + (eos is not None))
-    out = np.empty(int(offsets[-1] - offsets[0]) + extra, dtype=np.uint32)
+    size = int(offsets[-1] - offsets[0]) + extra
+    if out is None:
+        out = np.empty(size, dtype=np.uint32)
+    elif len(out) != size:
+        raise InvalidInput(f"frame_documents: out holds {len(out)} ids, the documents {size}")
     out_offsets = np.empty(n + 1, dtype=np.int64)
     _packing.frame_documents(ids, offsets, -1 if bos is None else bos,
                              -1 if eos is None else eos, out, out_offsets)
@@ -162,9 +168,13 @@ class _Carry:
 
 
 class Packer:
-    """Streaming packer: ``add`` framed documents (numbered 0, 1, … in call order) and collect
-    the finished blocks it yields; ``finish`` yields the rest. Output depends only on the
-    document stream and the options, never on how documents were batched into ``add`` calls.
+    """Streaming packer: ``add`` documents (numbered 0, 1, … in call order) and collect the
+    finished blocks it yields; ``finish`` yields the rest. Output depends only on the document
+    stream and the options, never on how documents were batched into ``add`` calls.
+
+    ``bos``/``eos`` (None: not added) frame each document as it is packed: the window's tokens
+    are copied once, framed, instead of once to frame them and again to join the window
+    (``frame_documents`` then ``np.concatenate``). Lengths and windows count framed tokens.
 
     Each document may have a no-loss prefix (its BOS and prompt with ``--loss-on answer``):
     every piece records how many of its leading tokens fall in that prefix.
@@ -172,10 +182,13 @@ class Packer:
 
     def __init__(self, seq_len: int, strategy: Strategy = "bestfit", *, pad_id: int,
                  dtype: np.dtype, window: int = DEFAULT_WINDOW,
-                 window_tokens: int | None = None) -> None:
+                 window_tokens: int | None = None, bos: int | None = None,
+                 eos: int | None = None) -> None:
         check_choice("strategy", strategy, STRATEGIES)
         seq_len, window = check_seq_len(seq_len), check_window(window)
         self.seq_len, self.strategy, self.pad_id = seq_len, strategy, pad_id
+        self.bos, self.eos = bos, eos
+        self._extra = (bos is not None) + (eos is not None)  # framing tokens per document
         self.dtype = np.dtype(dtype)
         if pad_id < 0 or pad_id > np.iinfo(self.dtype).max:
             raise InvalidInput(f"pad_id {pad_id} does not fit {self.dtype}")
@@ -195,14 +208,14 @@ class Packer:
 
     def add(self, ids: np.ndarray, offsets: np.ndarray,
             no_loss: np.ndarray | None = None) -> Iterator[PackedBlock]:
-        """Queue documents ``ids[offsets[d]:offsets[d+1]]`` (each ≥ 1 token) with their no-loss
-        prefix lengths (``no_loss[d]`` tokens; None: 0); yield blocks for every window that is
-        now complete."""
+        """Queue documents ``ids[offsets[d]:offsets[d+1]]`` (each ≥ 1 token once framed) with
+        their no-loss prefix lengths (``no_loss[d]`` tokens of the framed document; None: 0);
+        yield blocks for every window that is now complete."""
         offsets = np.asarray(offsets, dtype=np.int64)
-        lens = np.diff(offsets).astype(np.uint64)
+        lens = (np.diff(offsets) + self._extra).astype(np.uint64)
         if lens.size and int(lens.min()) == 0:
             raise InvalidInput("a document has no tokens; drop empty documents before packing")
-        self._ids.append(np.asarray(ids, dtype=np.uint32)[offsets[0]:offsets[-1]])
+        self._ids.append(np.ascontiguousarray(ids, dtype=np.uint32)[offsets[0]:offsets[-1]])
         self._lens.append(lens)
         self._loss.append(np.zeros(len(lens), dtype=np.int64) if no_loss is None
                           else np.asarray(no_loss, dtype=np.int64))
@@ -249,7 +262,7 @@ class Packer:
         lens = self._lens[0]
         loss = np.concatenate(self._loss) if len(self._loss) > 1 else self._loss[0]
         n_tok = int(lens[:k].sum())
-        window = (self._take_ids(n_tok), lens[:k], loss[:k])
+        window = (self._take_ids(n_tok - k * self._extra), lens[:k], loss[:k])
         self._lens, self._loss = [lens[k:]], [loss[k:]]
         self._pending_docs -= k
         self._pending_tokens -= n_tok
@@ -259,9 +272,7 @@ class Packer:
                     flush: bool) -> PackedBlock:
         carry = self._carry
         n_new = len(lens)
-        parts = [carry.ids, *ids] if len(carry.ids) else ids
-        flat = (parts[0] if len(parts) == 1 else np.concatenate(parts) if parts
-                else np.zeros(0, np.uint32))
+        flat = self._flat(carry.ids, ids, lens)
         item_len = np.concatenate([carry.length, lens])
         item_doc = np.concatenate([carry.doc, np.arange(self._next_doc, self._next_doc + n_new,
                                                         dtype=np.uint64)])
@@ -291,6 +302,32 @@ class Packer:
         self._carry = _Carry.of(held, flat, item_src, item_doc, item_base, item_loss)
         return PackedBlock(tokens, seq_ptr, start, length, item_doc[item],
                            piece_loss.astype(np.uint32), split)
+
+    def _flat(self, carried: np.ndarray, parts: list[np.ndarray], lens: np.ndarray
+              ) -> np.ndarray:
+        """The carried tokens, then the window's documents (``parts``: whole documents, in
+        order; ``lens``: their framed lengths) framed, in one array."""
+        if not self._extra:
+            joined = [carried, *parts] if len(carried) else parts
+            return (joined[0] if len(joined) == 1 else np.concatenate(joined) if joined
+                    else np.zeros(0, np.uint32))
+        out = np.empty(len(carried) + int(lens.sum()), dtype=np.uint32)
+        out[:len(carried)] = carried
+        raw_end = np.cumsum(lens.astype(np.int64) - self._extra)  # unframed, cumulative
+        at, first, taken = len(carried), 0, 0
+        for part in parts:
+            taken += len(part)
+            # The part's documents; one of no tokens at a boundary goes with the earlier part
+            # (framed the same either way).
+            end = int(np.searchsorted(raw_end, taken, side="right"))
+            offsets = np.concatenate(([0], raw_end[first:end] - (taken - len(part))))
+            framed = len(part) + (end - first) * self._extra
+            frame_documents(part, offsets, self.bos, self.eos, out[at:at + framed])
+            at, first = at + framed, end
+        if first < len(lens):  # documents of no tokens after the last part: framing alone
+            frame_documents(np.zeros(0, np.uint32), np.zeros(len(lens) - first + 1, np.int64),
+                            self.bos, self.eos, out[at:])
+        return out
 
     def _hold_back(self, p: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                                            np.ndarray, list[tuple[int, int, int]]]:

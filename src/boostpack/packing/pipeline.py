@@ -210,10 +210,13 @@ def _runner(workers: int | None, backend: str | Backend, ray_address: str | None
     """The runner and the cores each task's engine may use. On a cluster (``backend="ray"``)
     every task is a cluster task with one engine thread, as many at once as the cluster has
     CPUs. Locally, tasks whose lines take the fast lane leave little to the Python thread, so
-    they run in this process, one after another, with every core given to the engine (a worker
-    process would cost ~1 s of CPU to start and load the tokenizer, more than a 60 MB task
-    takes here); otherwise (Python parses every line) as many tasks as cores run at once, on
-    worker processes."""
+    they run in this process, one after another (a worker process would cost ~1 s of CPU to
+    start and load the tokenizer, more than a 60 MB task takes here), the engine on every core
+    but one: the task's own read and write threads keep about one core busy (per byte they
+    take about twice the tokenizer's CPU), and an engine thread pool larger than the cores left spins
+    on them (2 rayon threads on 2 cores: 7-13% more CPU for the run than one encode thread).
+    Otherwise (Python parses every line) as many tasks as cores run at once, on worker
+    processes."""
     if not isinstance(backend, str):
         return TaskRunner(backend=backend), 1
     if backend != "local":
@@ -221,7 +224,7 @@ def _runner(workers: int | None, backend: str | Backend, ray_address: str | None
     cores = resolve_workers(workers)
     at_once = 1 if fast_lane else min(cores, n_tasks)
     chosen: Backend = InProcess() if at_once <= 1 else LocalProcesses(at_once)
-    threads = max(1, cores // max(1, at_once))
+    threads = max(1, cores - 1) if fast_lane else max(1, cores // max(1, at_once))
     set_threads(threads)
     return TaskRunner(backend=chosen), threads
 

@@ -1,6 +1,6 @@
 """A task's pipeline inside its process: the task's thread reads and renders ``DocBatch``es; an
 encode thread tokenizes them (the engines release the GIL; with ``parallel`` on every core of
-their thread pool) and frames them with BOS/EOS; a write thread packs and writes. At most
+their thread pool); a write thread packs them (framed with BOS/EOS there) and writes. At most
 ``_IN_FLIGHT`` batches are queued, which bounds memory; single-thread executors keep the
 batches in order, so the output does not depend on timing.
 """
@@ -42,15 +42,16 @@ class Pipeline:
         while len(self.pending) >= _IN_FLIGHT:
             self.pending.popleft().result()
         encoded = self.encoding.submit(encode_batch, self.encoder, batch, self.job.bos,
-                                       self.job.eos, self.parallel)
+                                       self.parallel)
         self.pending.append(self.writing.submit(self._consume, encoded, batch))
 
     def _consume(self, encoded: Future[tuple[np.ndarray, np.ndarray, np.ndarray]],
                  batch: DocBatch) -> None:
         """Write thread: pack one encoded batch."""
         flat, offsets, no_loss = encoded.result()
+        framing = (self.job.bos is not None) + (self.job.eos is not None)
         offsets, no_loss, ids, id_lengths, dropped = drop_empty(offsets, no_loss, batch.ids,
-                                                                batch.id_lengths)
+                                                                batch.id_lengths, framing)
         self.empty[batch.source] += dropped
         self.documents[batch.source] += len(offsets) - 1
         self.sink.add(flat, offsets, no_loss, ids, id_lengths)

@@ -6,7 +6,7 @@ documents at 33× / 2.7× the speed); ``engine="auto"`` uses it when its ids agr
 ``tokenizers`` (``packing.engines`` decides, once per tokenizer file).
 
 Both engines encode *without* the tokenizer's post-processor specials (BOS/EOS are added by
-``boostpack.packing.packer.frame_documents`` as configured), and both split special-token strings that
+``boostpack.packing.packer`` as configured), and both split special-token strings that
 occur in the text into their ids, exactly as ``tokenizers.Tokenizer.encode`` does.
 """
 
