@@ -38,6 +38,7 @@ import contextlib
 import itertools
 import math
 import operator
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -114,6 +115,23 @@ def keep_value(record: Mapping[str, Any], name: str) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
         return float(value)
     return -math.inf
+
+
+# What orjson escapes in ASCII text: '"', backslash and the C0 controls.
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
+
+
+def json_ids(ids: list[Any]) -> tuple[bytes, np.ndarray]:
+    """The JSON of each id (``orjson.dumps``), back to back, and uint64 lengths. ASCII string
+    ids with nothing to escape (the usual kind) are quoted in one join: an ``orjson.dumps`` per
+    id allocated a bytes object each, ~1 us per record on the real-QA benchmark data."""
+    if set(map(type, ids)) <= {str}:
+        text = "".join(ids)
+        if text.isascii() and _ESCAPED.search(text) is None:
+            lengths = np.fromiter(map(len, ids), dtype=np.uint64, count=len(ids)) + np.uint64(2)
+            return b'"' + '""'.join(ids).encode("ascii") + b'"' if ids else b"", lengths
+    encoded = [orjson.dumps(i) for i in ids]
+    return b"".join(encoded), np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded))
 
 
 def frame_cuts(lengths: np.ndarray, before: int, last: int, done: int, cell: int) -> np.ndarray:
@@ -209,10 +227,9 @@ class _SignFiles:
         self.flags.write(flags.tobytes())
 
     def ids_and_scores(self, batch: Batch, texts: BatchTexts) -> None:
-        m = len(batch.records)
-        ids = [orjson.dumps(r["id"]) for r in batch.records]  # JSON-ready for removed/
-        self.ids.write(b"".join(ids))
-        ends = np.cumsum(np.fromiter(map(len, ids), dtype=np.uint64, count=m)) + np.uint64(self.id_bytes)
+        data, lengths = json_ids([r["id"] for r in batch.records])  # JSON-ready for removed/
+        self.ids.write(data)
+        ends = np.cumsum(lengths, dtype=np.uint64) + np.uint64(self.id_bytes)
         self.idend.write(ends.tobytes())
         self.id_bytes = int(ends[-1])
         if self.config.keep_max:
