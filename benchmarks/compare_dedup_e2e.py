@@ -1,13 +1,18 @@
-"""End-to-end ``boostpack dedup`` throughput and peak memory at 1 and 2 workers on real QA.
+"""End-to-end ``boostpack dedup`` throughput and peak memory at 1 and 2 workers on real QA,
+against a rensa dedup pipeline on the same data in the same run.
 
     python benchmarks/compare_dedup_e2e.py --mb 300 --files 8 --workers 1 2 --repeat 3
     python benchmarks/compare_dedup_e2e.py --mb 300 --files 1 --workers 1 2 --repeat 3 \
         --data-dir /tmp/boostpack-bench-dedup-1file
+    python benchmarks/compare_dedup_e2e.py --mb 300 --files 1 --zst --workers 1 2 --repeat 2 \
+        --data-dir /tmp/boostpack-bench-dedup-zst
 
 Builds (once, cached in ``--data-dir``) a corpus of ``--mb`` MB of JSONL from
 ``../shared/corpora/qa_en.jsonl.zst``: the items with string question and answer, then copies of
 them under new ids, half verbatim and half with one word replaced, split into ``--files``
-files (plain files are read in 32 MB splits, so ``--files 1`` still keeps every worker busy).
+files (plain files are read in 32 MB splits, so ``--files 1`` still keeps every worker busy);
+``--zst``: ``.jsonl.zst`` files of 16 MB zstd frames (level 3, each recording its size, as
+``zstd`` and most writers make them), which dedup splits by frame.
 Each run is the real CLI in a subprocess; the worker counts take turns ``--repeat`` times
 (the machine may be shared: compare within one invocation) and each row is one run.
 Reported: wall time and MB/s, CPU seconds of the whole process tree and MB per CPU-second (the
@@ -15,6 +20,11 @@ per-core figure, meaningful when the machine is shared), speedup over the first 
 median wall time, peak RSS of the process tree (sampled every 20 ms) and of its largest
 process, against the target ``1 GB + 64 B/doc``; last, the best wall time and CPU time of each
 worker count. Targets (DESIGN.md §8): >= 100 MB/s per core, >= 1.8x on 2 cores.
+
+The baseline (``rensa_dedup.py``, unless ``--no-rensa``) runs once per repeat, in one process
+with one Rayon thread: read, parse, exact and near dedup with rensa's MinHash and LSH, write
+kept and removed lines as zstd. Reported: its MB per CPU-second and boostpack's over it (best
+CPU time of each).
 """
 
 from __future__ import annotations
@@ -37,15 +47,16 @@ import zstandard
 
 from qa_corpus import QA_EN as CORPUS
 
+FRAME_BYTES = 16 << 20
 WORDS = ["value", "answer", "number", "given", "therefore", "model", "system", "result"]
 
 
-def build(data_dir: Path, mb: int, files: int) -> list[Path]:
-    """The benchmark inputs; rebuilt only when the size or file count changes."""
-    stamp = data_dir / f"built-{mb}mb-{files}files"
+def build(data_dir: Path, mb: int, files: int, zst: bool = False) -> list[Path]:
+    """The benchmark inputs; rebuilt only when the size, file count or format changes."""
+    stamp = data_dir / f"built-{mb}mb-{files}files{'-zst' if zst else ''}"
     paths = [data_dir / f"part-{i:03d}.jsonl" for i in range(files)]
     if stamp.exists():
-        return paths
+        return [p.with_name(p.name + ".zst") for p in paths] if zst else paths
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     with open(CORPUS, "rb") as f:
@@ -73,8 +84,29 @@ def build(data_dir: Path, mb: int, files: int) -> list[Path]:
         copy += 1
     for f in outs:
         f.close()
+    if zst:
+        paths = [_compress(p) for p in paths]
     stamp.write_text(f"{n} records\n")
     return paths
+
+
+def _compress(path: Path) -> Path:
+    """``path`` as ``.jsonl.zst`` in frames of ~``FRAME_BYTES`` of whole lines (the plain file
+    removed)."""
+    dest = path.with_name(path.name + ".zst")
+    cctx = zstandard.ZstdCompressor(level=3)
+    with open(path, "rb") as src, open(dest, "wb") as out:
+        pending = b""
+        while chunk := src.read(FRAME_BYTES):
+            data = pending + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                out.write(cctx.compress(data[:cut]))
+            pending = data[cut:]
+        if pending:
+            out.write(cctx.compress(pending))
+    path.unlink()
+    return dest
 
 
 def tree_rss(pid: int) -> tuple[int, int]:
@@ -126,6 +158,22 @@ def run(inputs: list[Path], out: Path, workers: int, extra: tuple[str, ...] = ()
             "removed": report["removed"]}
 
 
+def run_rensa(inputs: list[Path], out: Path) -> dict[str, float]:
+    """The rensa pipeline (``rensa_dedup.py``) in a subprocess: wall and CPU seconds, counts."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, str(Path(__file__).with_name("rensa_dedup.py")), str(out), *map(str, inputs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, check=True,
+                          env={**os.environ, "RAYON_NUM_THREADS": "1"})
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    counts = json.loads(done.stdout)
+    return {"wall": wall, "cpu": cpu, "mb": counts["input_bytes"] / 1e6,
+            "removed": counts["exact"] + counts["near"]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=int, default=300)
@@ -133,10 +181,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--data-dir", type=Path, default=Path("/tmp/boostpack-bench-dedup"))
+    ap.add_argument("--zst", action="store_true", help="inputs as .jsonl.zst in 16 MB frames")
+    ap.add_argument("--no-rensa", dest="rensa", action="store_false", help="skip the baseline")
     args = ap.parse_args()
-    inputs = build(args.data_dir / "data", args.mb, args.files)
-    runs = [(w, run(inputs, args.data_dir / f"out-{w}", w))
-            for _ in range(args.repeat) for w in args.workers]
+    inputs = build(args.data_dir / ("data-zst" if args.zst else "data"), args.mb, args.files, args.zst)
+    runs, baseline = [], []
+    for _ in range(args.repeat):
+        runs += [(w, run(inputs, args.data_dir / f"out-{w}", w)) for w in args.workers]
+        if args.rensa:
+            baseline.append(run_rensa(inputs, args.data_dir / "out-rensa"))
     first = runs[0][1]
     base = statistics.median(r["wall"] for w, r in runs if w == args.workers[0])
     print(f"{first['mb']:.0f} MB, {first['docs']:,} records in {len(inputs)} files; "
@@ -155,6 +208,12 @@ def main() -> None:
     print("best of", args.repeat, "|", ", ".join(
         f"{w} workers: {best[w]:.1f} s ({best[args.workers[0]] / best[w]:.2f}x), "
         f"{first['mb'] / cpu[w]:.1f} MB/CPU-s" for w in args.workers))
+    if baseline:
+        base_cpu = min(r["cpu"] for r in baseline)
+        print(f"rensa pipeline (1 process): best {min(r['wall'] for r in baseline):.1f} s wall, "
+              f"{baseline[0]['mb'] / base_cpu:.1f} MB/CPU-s, removed {baseline[0]['removed']:,}; "
+              "boostpack over rensa, MB per CPU-second: " + ", ".join(
+                  f"{w} workers {base_cpu / cpu[w]:.2f}x" for w in args.workers))
 
 
 if __name__ == "__main__":

@@ -120,14 +120,22 @@ static span trim(const uint8_t *s, span t) {
     return t;
 }
 
-/* The last position of pat (plen bytes) in s[0:len], or len when there is none. */
+/* The last position of pat (plen >= 1 bytes) in s[0:len], or len when there is none. A forward
+ * memchr for its first byte: most answers hold no match, and a byte-by-byte backward scan of
+ * them was 3% of dedup's CPU on 2 KB answers. */
 static size_t rfind(const uint8_t *s, size_t len, const char *pat, size_t plen) {
-    for (size_t i = len >= plen ? len - plen + 1 : 0; i-- > 0;) {
-        if (s[i] == (uint8_t)pat[0] && memcmp(s + i, pat, plen) == 0) {
-            return i;
-        }
+    size_t found = len;
+    if (len < plen) {
+        return len;
     }
-    return len;
+    const uint8_t *p = s, *const last = s + (len - plen); /* the last place a match can start */
+    while (p <= last && (p = memchr(p, (uint8_t)pat[0], (size_t)(last - p) + 1)) != NULL) {
+        if (memcmp(p, pat, plen) == 0) {
+            found = (size_t)(p - s);
+        }
+        p++;
+    }
+    return found;
 }
 
 static size_t line_end(const uint8_t *s, size_t len, size_t i) {

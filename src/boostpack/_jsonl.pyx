@@ -3,6 +3,8 @@
 """Glue for csrc/jsonl.c: checks shapes, releases the GIL, converts status codes. The API with
 names is boostpack.packing.fastlane."""
 
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.list cimport PyList_Append
 from libc.string cimport memchr
 
 from boostpack._csrc cimport bp_gather, bp_jsonl_scan, bp_status, int64_t, uint8_t
@@ -78,3 +80,19 @@ def count_lines(const uint8_t[::1] data):
             count += 1
             p = <const uint8_t *>hit + 1
     return count
+
+
+def split_lines(bytes data not None):
+    """``data.split(b"\\n")``, found with memchr: CPython splits on one byte with a loop that
+    looks at every byte (~5 instructions a byte, 4% of a dedup run's instructions on real QA)."""
+    cdef const char *p = PyBytes_AS_STRING(data)
+    cdef Py_ssize_t n = len(data), start = 0
+    cdef const void *hit
+    cdef list lines = []
+    while True:
+        hit = memchr(p + start, 10, <size_t>(n - start))
+        if hit == NULL:
+            PyList_Append(lines, PyBytes_FromStringAndSize(p + start, n - start))
+            return lines
+        PyList_Append(lines, PyBytes_FromStringAndSize(p + start, <const char *>hit - (p + start)))
+        start = <const char *>hit - p + 1

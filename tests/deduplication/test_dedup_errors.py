@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+import zstandard
 
 import boostpack.deduplication.pipeline as dd
 from boostpack.cli import main
@@ -115,16 +116,21 @@ def test_cli_json_report(good: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert report == orjson.loads((tmp_path / "o" / "report.json").read_bytes())
 
 
-def test_input_changed_during_the_run(good: Path, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """Phase 3 re-reads plain inputs: one modified after phase 1 is an error, not bad output."""
+@pytest.mark.parametrize("name", ["in.jsonl", "in.jsonl.zst"])
+def test_input_changed_during_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      name: str) -> None:
+    """Phase 3 re-reads the inputs (a one-frame ``.zst`` is read whole, yet re-read too): one
+    modified after phase 1 is an error, not bad output."""
+    line = orjson.dumps({"id": "1", "question": "q?", "answer": "a"}) + b"\n"
+    path = tmp_path / name
+    path.write_bytes(zstandard.ZstdCompressor().compress(line) if name.endswith(".zst") else line)
     cluster = dd.cluster
 
     def cluster_then_edit(*args: Any) -> Any:
         result = cluster(*args)
-        good.write_bytes(good.read_bytes() + good.read_bytes())
+        path.write_bytes(path.read_bytes() + path.read_bytes())
         return result
 
     monkeypatch.setattr(dd, "cluster", cluster_then_edit)
-    with pytest.raises(InvalidInput, match=r"in\.jsonl: input changed during the run"):
-        dedup(good, tmp_path / "out", progress=False)
+    with pytest.raises(InvalidInput, match=r"in\.jsonl(\.zst)?: input changed during the run"):
+        dedup(path, tmp_path / "out", progress=False)

@@ -103,6 +103,21 @@ def test_long_answers_are_keyed_by_their_final_answer() -> None:
     assert answer_key("   ") == (NO_ANSWER, 0)
 
 
+@given(st.lists(st.sampled_from(["\\", "\\boxed", "\\boxed{", "#", "##", "####", "{9}",
+                                  "}", " 3 ", "\n", "x", "\\boxe"]), max_size=30),
+       st.integers(0, 99), st.integers(0, 99))
+def test_the_last_boxed_or_hashes_decides(noise: list[str], a: int, b: int) -> None:
+    """The final answer is the *last* ``\\boxed{}`` (else ``####``), wherever earlier partial
+    or overlapping markers stand: keyed as the answer holding only that marker."""
+    text = "".join(noise)
+    work = "We work it out step by step and check the result twice over. " * 2
+    assert answer_key(work + text + f"\\boxed{{{a}}} then no other box") == answer_key(
+        work + f"\\boxed{{{a}}} then no other box")
+    tail = f"#### {b}"  # nothing boxed after the noise's last box: "####" only if none closes
+    if "\\boxed" not in text:
+        assert answer_key(work + text + "\n" + tail) == answer_key(work + tail)
+
+
 def test_worked_arithmetic_is_prose_and_chinese_answers_have_a_cue() -> None:
     """Long answers full of symbols but without code layout are worked solutions: keyed by their
     result, so a reworded step agrees; "答：" states a Chinese solution's result."""

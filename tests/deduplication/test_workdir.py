@@ -21,10 +21,6 @@ def truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:-1])
 
 
-def cut_tail(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[:-12])
-
-
 def garbage(path: Path) -> None:
     path.write_bytes(b"\x00not what was written")
 
@@ -39,7 +35,7 @@ def fail(*args: Any) -> Any:
 
 @pytest.fixture
 def compressed_input(tmp_path: Path) -> Path:
-    """One compressed file (so one sign task, whose raw lines are saved): duplicates and a
+    """One compressed file of one frame (so one sign task, reading it whole): duplicates and a
     broken line, so that every kind of work file has content."""
     lines = [orjson.dumps({"id": f"r{i}", "question": f"What is {i % 9} times {i % 9 + 1}?",
                            "answer": str(i % 9)}) for i in range(60)]
@@ -59,8 +55,7 @@ def compressed_input(tmp_path: Path) -> Path:
     ("write_task", "plan/done.json", garbage),
     ("write_task", "plan/00000.bin", truncate),
     ("write_task", "plan/00000.bin", delete),
-    ("write_task", "sign/00000/raw.zst", garbage),
-    ("write_task", "sign/00000/raw.zst", cut_tail),
+    ("write_task", "sign/00000/lines.bin", truncate),
     ("write_task", "sign/00000/quarantine.pkl", truncate),
     ("write_task", "sign/00000/quarantine.pkl", garbage),
     ("write_task", "sign/00000/lines.bin", delete),

@@ -89,3 +89,9 @@ def test_gather(src: bytes, parts: list[tuple[int, int]], dst_len: int) -> None:
 @given(data=st.binary(max_size=200))
 def test_count_lines(data: bytes) -> None:
     assert _jsonl.count_lines(data) == data.count(b"\n")
+
+
+@FUZZ
+@given(data=st.one_of(st.binary(max_size=200), lines))
+def test_split_lines(data: bytes) -> None:
+    assert _jsonl.split_lines(data) == data.split(b"\n")

@@ -26,8 +26,10 @@ per document in document order::
     lines.bin     uint64[n]            line numbers (local to the split)
     ngram_ref.bin int64[n], ngram_sim.bin float32[n]   n-gram overlap (see decontam.NgramIndex)
     quarantine.pkl                     lists of QuarantineEntry, line numbers local to the split
-    raw.zst       a file read whole keeps its record lines here, so that phase 3 need not
-                  decompress and parse it again (a split's lines are re-read from the input)
+
+No copy of the input lines is kept: phase 3 re-reads them from the input by line number, for a
+file read whole as for a split (a second compressed copy would cost ~1 KB of scratch per record
+and a zstd round trip).
 """
 
 from __future__ import annotations
@@ -36,13 +38,13 @@ import contextlib
 import itertools
 import math
 import operator
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 import orjson
-import zstandard
 
 from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.decontam import NgramIndex, ngram_hashes
@@ -57,7 +59,7 @@ from boostpack.deduplication.itemkey import (
 from boostpack.deduplication.lsh import band_keys
 from boostpack.deduplication.minhash import EMPTY_HASH_VALUE, MinHasher, exact_hashes
 from boostpack.deduplication.text import BatchTexts, batch_texts
-from boostpack.deduplication.workdir import ZSTD_LEVEL, WorkDir, dump_pickles, read_array
+from boostpack.deduplication.workdir import WorkDir, dump_pickles, read_array
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.readers import Batch, read_batches
 from boostpack.ingestion.splits import RangeReader, Split
@@ -115,6 +117,23 @@ def keep_value(record: Mapping[str, Any], name: str) -> float:
     return -math.inf
 
 
+# What orjson escapes in ASCII text: '"', backslash and the C0 controls.
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
+
+
+def json_ids(ids: list[Any]) -> tuple[bytes, np.ndarray]:
+    """The JSON of each id (``orjson.dumps``), back to back, and uint64 lengths. ASCII string
+    ids with nothing to escape (the usual kind) are quoted in one join: an ``orjson.dumps`` per
+    id allocated a bytes object each, ~1 us per record on the real-QA benchmark data."""
+    if set(map(type, ids)) <= {str}:
+        text = "".join(ids)
+        if text.isascii() and _ESCAPED.search(text) is None:
+            lengths = np.fromiter(map(len, ids), dtype=np.uint64, count=len(ids)) + np.uint64(2)
+            return b'"' + '""'.join(ids).encode("ascii") + b'"' if ids else b"", lengths
+    encoded = [orjson.dumps(i) for i in ids]
+    return b"".join(encoded), np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded))
+
+
 def frame_cuts(lengths: np.ndarray, before: int, last: int, done: int, cell: int) -> np.ndarray:
     """Document numbers (counted from ``done``) that start an output frame in a file read
     whole: documents whose line starts past a multiple of ``cell`` in the stream of record
@@ -131,26 +150,21 @@ def _bytes_read(batch: Batch) -> int:
             + sum(len(q.raw.encode("utf-8", "surrogateescape")) + 1 for q in batch.quarantined))
 
 
-class _RawLines:
-    """``raw.zst`` of a file read whole: its record lines, and the documents that start an
-    output frame (``frame_cuts``)."""
+class _FrameCuts:
+    """The documents of a file read whole that start an output frame (``frame_cuts``), from the
+    lengths of its record lines."""
 
-    def __init__(self, f: BinaryIO, frame_bytes: int) -> None:
-        self.writer = zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_writer(f, closefd=False)
+    def __init__(self, frame_bytes: int) -> None:
         self.frame_bytes = frame_bytes
         self.cuts: list[int] = []
         self.size = self.last_start = 0
 
     def add(self, raw: list[bytes], done: int) -> None:
-        self.writer.write(b"\n".join(raw) + b"\n")
         m = len(raw)
         lengths = np.fromiter(map(len, raw), dtype=np.int64, count=m)
         self.cuts += frame_cuts(lengths, self.size, self.last_start, done, self.frame_bytes).tolist()
         self.last_start = self.size + int(lengths[:-1].sum()) + m - 1
         self.size += int(lengths.sum()) + m
-
-    def finish(self) -> None:
-        self.writer.flush(zstandard.FLUSH_FRAME)
 
 
 class _SignFiles:
@@ -172,7 +186,7 @@ class _SignFiles:
         self.ids, self.idend = out("ids.bin"), out("idend.bin")
         self.score = out("score.bin") if cfg.keep_max or cfg.keep == "longest" else None
         self.ngrams = self.ngram_doc = self.lines = self.ngram_ref = self.ngram_sim = None
-        self.quarantine, self.raw = None, None
+        self.quarantine, self.cuts = None, None
         if task.is_ref:
             if cfg.decontam_ngram:
                 self.ngrams, self.ngram_doc = out("ngrams.bin"), out("ngram_doc.bin")
@@ -180,7 +194,7 @@ class _SignFiles:
             self.lines, self.ngram_ref, self.ngram_sim = out("lines.bin"), out("ngram_ref.bin"), out("ngram_sim.bin")
             self.quarantine = out("quarantine.pkl")
             if whole_file:
-                self.raw = _RawLines(out("raw.zst"), cfg.frame_bytes)
+                self.cuts = _FrameCuts(cfg.frame_bytes)
         self.n = self.id_bytes = 0
 
     def hashes(self, texts: BatchTexts, hasher: MinHasher, sketcher: MinHasher | None,
@@ -213,10 +227,9 @@ class _SignFiles:
         self.flags.write(flags.tobytes())
 
     def ids_and_scores(self, batch: Batch, texts: BatchTexts) -> None:
-        m = len(batch.records)
-        ids = [orjson.dumps(r["id"]) for r in batch.records]  # JSON-ready for removed/
-        self.ids.write(b"".join(ids))
-        ends = np.cumsum(np.fromiter(map(len, ids), dtype=np.uint64, count=m)) + np.uint64(self.id_bytes)
+        data, lengths = json_ids([r["id"] for r in batch.records])  # JSON-ready for removed/
+        self.ids.write(data)
+        ends = np.cumsum(lengths, dtype=np.uint64) + np.uint64(self.id_bytes)
         self.idend.write(ends.tobytes())
         self.id_bytes = int(ends[-1])
         if self.config.keep_max:
@@ -232,15 +245,15 @@ class _SignFiles:
         self.ngram_doc.write((doc.astype(np.uint64) + self.n).astype(np.uint32).tobytes())
 
     def input_lines(self, batch: Batch, texts: list[str], index: NgramIndex | None) -> None:
-        """Line numbers, n-gram overlap with the references (``index``) and saved raw lines."""
+        """Line numbers, n-gram overlap with the references (``index``) and frame cuts."""
         cfg = self.config
         self.lines.write(np.asarray(batch.lines, dtype=np.uint64).tobytes())
         if index is not None:
             ref, overlap = index.match(texts, cfg.decontam_ngram, cfg.decontam_min_overlap, cfg.digits)
             self.ngram_ref.write(ref.tobytes())
             self.ngram_sim.write(overlap.tobytes())
-        if self.raw is not None:
-            self.raw.add(batch.raw, self.n)
+        if self.cuts is not None:
+            self.cuts.add(batch.raw, self.n)
 
 
 def _hashers(task: SignTask) -> tuple[MinHasher, MinHasher | None]:
@@ -308,10 +321,8 @@ def sign_task(task: SignTask) -> SignResult:
                 files.reference_ngrams(texts.full())
             files.n += len(batch.records)
             result["batches"].append(len(batch.records))
-        if files.raw is not None:
-            files.raw.finish()
     result["n"] = files.n
-    result["cuts"] = reader.cuts if reader is not None else files.raw.cuts if files.raw else []
+    result["cuts"] = reader.cuts if reader is not None else files.cuts.cuts if files.cuts else []
     return result
 
 

@@ -33,9 +33,29 @@ class PackedTexts:
         return np.diff(self.offsets)
 
 
+def _texts(batch: Sequence[dict[str, Any]], fields: Sequence[str]) -> list[str]:
+    """``records.record_text`` of each record, without a call and a generator per record (they
+    were ~90% of this module's time on real QA): one field (the default, the question) is taken
+    as is, several joined from a list. Any value that is not exactly a ``str`` sends the batch
+    through ``record_text`` itself, so errors and results stay the same."""
+    if len(fields) == 1:
+        (name,) = fields
+        texts = [r.get(name, "") if "question" in r or "answer" in r
+                 else r.get("text", "") for r in batch]
+        if set(map(type, texts)) <= {str}:
+            return texts
+    else:
+        try:
+            return [("\n".join([r[f] for f in fields if f in r]) if "question" in r or "answer" in r
+                     else r.get("text", "")) for r in batch]
+        except TypeError:
+            pass
+    return [records.record_text(r, fields) for r in batch]
+
+
 def pack_texts(batch: Sequence[dict[str, Any]], fields: Sequence[str]) -> PackedTexts:
     """The dedup texts of the records ``batch``; a field holding a non-string raises ``TypeError``."""
-    texts = [records.record_text(r, fields) for r in batch]
+    texts = _texts(batch, fields)
     encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
     offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded)), out=offsets[1:])

@@ -2,8 +2,8 @@
 
 Each task writes its part of ``kept/``, ``removed/`` and ``quarantine/`` into its sign folder;
 ``join_parts`` then makes the output file of each input from its parts (a rename when there is
-one). Kept lines are the input lines, byte for byte: a split's are re-read from the input, a
-file read whole gets them from the ``raw.zst`` that phase 1 saved. Output files are zstd frames
+one). Kept lines are the input lines, byte for byte, re-read from the input by line number
+(``splits.record_lines``; a file read whole as its one part). Output files are zstd frames
 cut every ``frame_bytes`` of input, so their bytes do not depend on the split.
 
 Removed-record layout (one JSON object per line in ``removed/*.jsonl.zst``, keys in this order)::
@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -46,7 +45,7 @@ from boostpack.deduplication.workdir import (
 )
 from boostpack.errors import InvalidInput
 from boostpack.ingestion.quarantine import QuarantineEntry
-from boostpack.ingestion.splits import Split, record_lines
+from boostpack.ingestion.splits import Split, record_lines, whole_part
 from boostpack.runtime.atomic import atomic_write
 from boostpack.runtime.gc_threshold import fewer_collections
 
@@ -72,25 +71,6 @@ class WriteTask:
     offsets: tuple[int, ...] = field(repr=False)  # doc offset per sign task (for dup_of ids)
     samples: tuple[int, ...] = ()  # documents whose text excerpt the report shows (checks)
     fields: tuple[str, ...] = ()  # the compared fields, for those excerpts
-
-
-def _raw_blocks(directory: Path) -> Iterator[list[bytes]]:
-    """The raw lines phase 1 saved (``raw.zst``), in order, without terminators, a few MB at a
-    time."""
-    path = directory / "raw.zst"
-    try:
-        with open(path, "rb") as f, zstandard.ZstdDecompressor().stream_reader(f) as reader:
-            pending = b""
-            while chunk := reader.read(4 << 20):
-                parts = (pending + chunk).split(b"\n")
-                pending = parts.pop()
-                yield parts
-    except FileNotFoundError:
-        raise corrupt(path, "missing") from None
-    except zstandard.ZstdError as err:
-        raise corrupt(path, f"unreadable ({err})") from None
-    if pending:
-        raise corrupt(path, "saved lines end without a terminator")
 
 
 class _Renderer:
@@ -175,18 +155,18 @@ def _write_quarantine(directory: Path, line_base: int) -> None:
 
 
 def _write_records(task: WriteTask, n: int, renderer: _Renderer, frames: _Frames) -> None:
-    """Render the task's ``n`` documents, line by line as saved or re-read, into ``frames``,
+    """Render the task's ``n`` documents, line by line as re-read, into ``frames``,
     ending a frame at each of the task's cuts."""
     d = task.work.task(task.index)
     cuts = iter(sorted({c for c in task.cuts if 0 < c < n}))
     cut = next(cuts, n)
     start = 0
-    blocks = (_raw_blocks(d) if task.split is None else
-              record_lines(task.path, task.split, read_array(d / "lines.bin", np.uint64, n)))
+    split = task.split if task.split is not None else whole_part(task.path)
+    blocks = record_lines(task.path, split, read_array(d / "lines.bin", np.uint64, n))
     for lines in blocks:
         m = len(lines)
         if start + m > n:
-            raise corrupt(d, f"more saved lines of {task.path} than documents")
+            raise corrupt(d, f"more lines numbered for {task.path} than documents")
         lo = 0
         while lo < m:
             hi = min(m, cut - start)
@@ -197,7 +177,7 @@ def _write_records(task: WriteTask, n: int, renderer: _Renderer, frames: _Frames
                 cut = next(cuts, n)
         start += m
     if start != n:
-        raise corrupt(d, f"fewer saved lines of {task.path} than documents")
+        raise corrupt(d, f"fewer lines of {task.path} found than documents")
     frames.end()
 
 
@@ -210,7 +190,7 @@ def write_task(task: WriteTask) -> dict[str, Any]:
     frames, hence the same bytes, as when read whole, and readers of the outputs can split
     them at frame boundaries in turn (16 MB frames: +0.04% size on the qa_en benchmark data).
     """
-    if task.split is not None and file_stat(task.path) != task.stat:
+    if file_stat(task.path) != task.stat:
         raise InvalidInput(f"{task.path}: input changed during the run; rerun to start over")
     d = task.work.task(task.index)
     with contextlib.ExitStack() as stack:

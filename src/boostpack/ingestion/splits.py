@@ -65,7 +65,7 @@ from boostpack.ingestion.tables import (
     table_units,
 )
 
-__all__ = ["RangeReader", "Split", "plan_splits", "record_lines", "splittable"]
+__all__ = ["RangeReader", "Split", "plan_splits", "record_lines", "splittable", "whole_part"]
 
 _COMPRESSED = (".zst", ".gz")
 _LOG_WHOLE_BYTES = 64 << 20
@@ -222,6 +222,17 @@ def plan_splits(path: str, options: ReadOptions, split_bytes: int) -> list[Split
         return splits
     end = len(found) if kind == "table" else os.path.getsize(path)
     return [Split(0, end, options.fmt, kind, tuple(found))]
+
+
+def whole_part(path: str) -> Split:
+    """The one part of a file read whole (``read_batches``), for ``record_lines``: its line
+    numbers are the file's, as the whole-file read numbers them."""
+    if is_table(path):
+        found = table_units(path)
+        return Split(0, len(found), "auto", "table", tuple(found))
+    if path.lower().endswith(_COMPRESSED):
+        return Split(0, os.path.getsize(path), "auto", "compressed", tuple(units(path)))
+    return Split(0, os.path.getsize(path), "auto")
 
 
 def _say_unsplittable(path: str, found: list[Unit], size: int) -> None:

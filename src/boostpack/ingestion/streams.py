@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 import orjson
 import zstandard
 
+from boostpack._jsonl import split_lines
 from boostpack.ingestion.frames import Damaged, Unit, decode_unit, salvage, units
 
 __all__ = ["BOM", "Chunk", "Gap", "count_newlines", "file_chunks", "iter_json_lines",
@@ -203,7 +204,7 @@ def line_runs(chunks: Iterable[Chunk]) -> Iterator[list[bytes] | Gap]:
             pending = []
             yield chunk
             continue
-        parts = chunk.split(b"\n")
+        parts = split_lines(chunk)
         if len(parts) == 1:
             pending.append(chunk)
             continue
