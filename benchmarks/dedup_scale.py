@@ -153,7 +153,8 @@ def run_dedup(path: Path, out: Path, workers: int, memory: str, poll: float,
             "pairs": report.get("pairs", {}), "cpu": cpu, "phase_cpu": phase_cpu,
             "wall": report["timings"]["total"], "rss_parent": sampler.rss_parent,
             "rss_worker": sampler.rss_worker, "scratch_peak": sampler.scratch_peak,
-            "timings": report["timings"], "samples": len(timeline)}
+            "timings": report["timings"], "samples": len(timeline),
+            "execution": report.get("execution", {})}
 
 
 def slope(xs: list[float], ys: list[float]) -> float | None:
