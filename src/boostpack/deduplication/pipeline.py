@@ -1,13 +1,15 @@
 """``dedup()``: exact + near-duplicate removal and benchmark decontamination, out of core.
 
 Three phases, each resumable (see ``runtime.executor``), with all per-document state in numpy
-arrays or files (under 64 bytes per document in memory, the signatures on disk), each in its
-own module over one ``DedupConfig`` (``deduplication.config``):
+arrays or files (at most 180 bytes per document in memory, checked against ``memory`` when
+phase 2 starts; the signatures on disk), each in its own module over one ``DedupConfig``
+(``deduplication.config``):
 
 1. ``sign`` — one task per split of a plain JSONL file (``split_bytes``) or per compressed or
    Parquet file, on worker processes: read, hash, write flat per-document files.
-2. ``cluster`` — exact groups, then candidate pairs per LSH band (worker processes), verified
-   and unioned band by band, contamination, the keep rule: one plan file per sign task.
+2. ``cluster`` — exact groups, then candidate pairs found and verified per LSH band (worker
+   processes), unioned band by band, contamination, the keep rule: one plan file per sign task;
+   then the files only this phase reads are deleted.
 3. ``write`` — one task per sign task, on worker processes: its part of ``kept/``,
    ``removed/`` and ``quarantine/``; then the parts of each input file are joined.
 
@@ -122,8 +124,9 @@ def dedup(
     ``against``: reference files (e.g. benchmark test sets) to decontaminate against.
     ``workers``: processes for the read/sign and write phases (default:
     ``$BOOSTPACK_WORKERS``, else all cores);
-    ``memory``: budget for the clustering phase (``"4G"``), past which candidate sorting spills
-    to disk. Neither changes the output. Rerunning into the same ``output_dir`` after an
+    ``memory``: budget for the clustering phase (``"4G"``): its per-document arrays must fit
+    (else ``InvalidInput`` naming the memory needed), and candidate sorting spills to disk past
+    what they leave. Neither changes the output. Rerunning into the same ``output_dir`` after an
     interruption resumes.
     ``split_bytes``: plain JSONL inputs are read in tasks of about this many bytes (rounded up
     to a multiple of ``frame_bytes``), so one big file keeps every worker busy; it never
