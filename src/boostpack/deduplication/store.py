@@ -1,8 +1,8 @@
 """The phase-1 files of all sign tasks, read by global document number (phases 2 and 3).
 
 Document numbers run over the tasks in order (references first), so task ``t`` holds documents
-``offsets[t]..offsets[t+1]``. A run's tasks are described by their *layout*: ``(n, batch sizes)``
-per task, as the sign results report them.
+``offsets[t]..offsets[t+1]``. A run's tasks are described by their *layout*: the document count
+of each task, as the sign results report them.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from boostpack.deduplication.itemkey import ITEM_KEY, band_mix
 from boostpack.deduplication.lsh import band_key
 from boostpack.deduplication.workdir import WorkDir, corrupt, map_array, read_array
 
-Layout = tuple[tuple[int, tuple[int, ...]], ...]
+Layout = tuple[int, ...]
 
 
 def layout(results: Sequence[dict[str, Any]]) -> Layout:
     """The layout of the tasks whose sign results are ``results``."""
-    return tuple((int(r["n"]), tuple(r["batches"])) for r in results)
+    return tuple(int(r["n"]) for r in results)
 
 
 def _task_of(offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -47,7 +47,7 @@ class SignStore:
 
     def __init__(self, work: WorkDir, tasks: Layout, num_perm: int) -> None:
         self.work, self.tasks, self.num_perm = work, tasks, num_perm
-        self.sizes = np.array([n for n, _ in tasks], dtype=np.int64)
+        self.sizes = np.array(tasks, dtype=np.int64).reshape(-1)
         self.offsets = np.concatenate(([0], np.cumsum(self.sizes)))
         self.total = int(self.offsets[-1])
         self._maps: dict[tuple[int, str], tuple[mmap.mmap, np.ndarray]] = {}
