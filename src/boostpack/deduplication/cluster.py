@@ -60,10 +60,12 @@ _VERIFY_CHUNK = 1 << 15
 # A band task verifies its candidates in batches of up to this share of its memory, each batch
 # one gather in document order (a sweep of the signature files, not random reads).
 _VERIFY_SHARE = 4
-# Per-document memory of this process in this phase at its peak, in choose_kept (the keep rule
-# over units, clusters and decisions): 177 B/doc measured with tracemalloc on 0.1M and 0.4M
-# documents of text dedup with references (the same per document at both sizes). The exact
-# sort's pair finder gets what the other steps leave of the budget, at least _MIN_PAIR_MEMORY.
+# Per-document memory of this process in this phase at its peak: 177 B/doc, measured with
+# tracemalloc on 0.1M and 0.4M documents of text dedup with references (the same per document
+# at both sizes), in the keep rule's assign_units, whose similarity gathers take ~2 KB per
+# removed near copy up to _VERIFY_CHUNK pairs at a time; its decide step takes 88 B/doc. So
+# this bound is tight up to ~0.5M documents and conservative past them. The exact sort's pair
+# finder gets what the other steps leave of the budget, at least _MIN_PAIR_MEMORY.
 _BYTES_PER_DOC = 180
 # While the band tasks run, this process holds the union-find, exact groups and contamination:
 # 18 B/doc measured as above.
