@@ -6,8 +6,10 @@
 
 Inputs come from ``boostpack.demo.sample.stream`` (realistic synthetic QA, ~2 KB and ~500
 Llama-3 tokens a record, 3% exact and 7% near copies, no data files needed): generated once per
-size into ``--data-dir`` (a temporary directory, removed at the end, unless given) as
-``.jsonl.zst`` in 16 MB frames, which dedup splits into tasks. Each run is the real CLI in a
+size into ``--data-dir`` (a temporary directory, removed at the end, unless given; a given one
+keeps the inputs, and a later run with the same sizes and seed reuses them) as ``.jsonl.zst`` in
+16 MB frames, which dedup splits into tasks. ``--dedup-args`` go to every ``dedup`` run as they
+are (e.g. ``--dedup-args=--no-answer-check`` for text dedup). Each run is the real CLI in a
 subprocess, sampled every ``--poll`` seconds for the CPU time of the process tree (so each phase
 of ``report.json``'s wall-clock ``timings`` gets the CPU spent inside it), the peak RSS of the
 parent and of the largest worker, and the size of ``OUTDIR/.work`` (peak scratch). Total CPU is
@@ -118,11 +120,13 @@ def _cpu_at(timeline: list[tuple[float, float]], t: float) -> float:
     return float(np.interp(t, times, [s[1] for s in timeline]))
 
 
-def run_dedup(path: Path, out: Path, workers: int, memory: str, poll: float) -> dict[str, Any]:
-    """One ``boostpack dedup`` run of ``path`` into ``out``: its report and what was sampled."""
+def run_dedup(path: Path, out: Path, workers: int, memory: str, poll: float,
+              extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One ``boostpack dedup`` run of ``path`` into ``out`` (``extra``: more CLI options): its
+    report and what was sampled."""
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "boostpack", "dedup", str(path), "-o", str(out),
-           "--workers", str(workers), "--memory", memory, "--json"]
+           "--workers", str(workers), "--memory", memory, "--json", *extra]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     sampler = _Sampler(proc, out / ".work", poll)
@@ -149,7 +153,8 @@ def run_dedup(path: Path, out: Path, workers: int, memory: str, poll: float) -> 
             "pairs": report.get("pairs", {}), "cpu": cpu, "phase_cpu": phase_cpu,
             "wall": report["timings"]["total"], "rss_parent": sampler.rss_parent,
             "rss_worker": sampler.rss_worker, "scratch_peak": sampler.scratch_peak,
-            "timings": report["timings"], "samples": len(timeline)}
+            "timings": report["timings"], "samples": len(timeline),
+            "execution": report.get("execution", {})}
 
 
 def slope(xs: list[float], ys: list[float]) -> float | None:
@@ -160,18 +165,30 @@ def slope(xs: list[float], ys: list[float]) -> float | None:
     return float(np.polyfit(np.log([p[0] for p in pts]), np.log([p[1] for p in pts]), 1)[0])
 
 
+def _input(data_dir: Path, n: int, seed: int) -> tuple[Path, dict[str, Any]]:
+    """The generated input of ``n`` records in ``data_dir`` (made unless an earlier run left
+    it, with its counts beside it) and its counts, with the CPU seconds generating it took."""
+    path = data_dir / f"qa-{n}-{seed}.jsonl.zst"
+    counts = path.with_name(path.name + ".json")
+    if path.exists() and counts.exists():
+        return path, json.loads(counts.read_text())
+    start = time.process_time()
+    made = {**write_qa(path, n, seed), "generate_cpu": time.process_time() - start}
+    counts.write_text(json.dumps(made))
+    return path, made
+
+
 def scale(sizes: list[int], data_dir: Path, workers: int, memory: str, poll: float,
-          seed: int) -> dict[str, Any]:
+          seed: int, extra: tuple[str, ...] = (), keep_inputs: bool = False) -> dict[str, Any]:
     rows = []
     for n in sizes:
-        path = data_dir / f"qa-{n}-{seed}.jsonl.zst"
-        start = time.process_time()
-        made = write_qa(path, n, seed)
-        gen_cpu = time.process_time() - start
-        row = run_dedup(path, data_dir / "out", workers, memory, poll)
-        row["generate_cpu"], row["kinds"] = gen_cpu, {k: made[k] for k in ("base", "exact", "near")}
+        path, made = _input(data_dir, n, seed)
+        row = run_dedup(path, data_dir / "out", workers, memory, poll, extra)
+        row["generate_cpu"] = made["generate_cpu"]
+        row["kinds"] = {k: made[k] for k in ("base", "exact", "near")}
         row["file_bytes"] = path.stat().st_size
-        path.unlink()
+        if not keep_inputs:
+            path.unlink()
         shutil.rmtree(data_dir / "out", ignore_errors=True)
         rows.append(row)
         _print_row(row)
@@ -287,6 +304,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--sim-bands", type=int, default=1)
     ap.add_argument("--sim-memory", type=int, default=1 << 30, help="pair finder budget, bytes")
     ap.add_argument("--dup-share", type=float, default=0.1)
+    ap.add_argument("--dedup-args", default="", help="more dedup options, space-separated")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
     tmp = None if args.data_dir else tempfile.mkdtemp(prefix="boostpack-scale-")
@@ -300,7 +318,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if args.sizes:
             print(HEADER)
             result["scale"] = scale(args.sizes, data_dir, args.workers, args.memory, args.poll,
-                                    args.seed)
+                                    args.seed, tuple(args.dedup_args.split()),
+                                    keep_inputs=tmp is None)
             g = result["scale"]["growth_exponent"]
             print("growth exponents (1.0 = linear): " + ", ".join(
                 f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in g.items()))

@@ -14,7 +14,7 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from boostpack.deduplication import candidates
+from boostpack.deduplication import candidates, cluster
 from boostpack.deduplication.minhash import MinHasher, normalize
 from boostpack.deduplication.pipeline import dedup, removed_line
 
@@ -219,8 +219,11 @@ def test_output_is_byte_identical_across_workers_batches_and_spilling(
     assert one["removed"] > 100 and one["quarantined"] == 36 and one["empty"] == 18
     two = dedup(inputs, tmp_path / "w2", workers=2, batch_lines=64, progress=False)
     # A tiny sort budget (in-process, where the patch applies): the exact and band sorts spill
-    # to run files and merge them; 1024 entries per run means dozens of runs per band.
+    # to run files and merge them; 1024 entries per run means dozens of runs per band. And
+    # band tasks verify their candidates 7 at a time, each batch its own gather.
     monkeypatch.setattr(candidates, "_BYTES_PER_ENTRY", 1 << 16)
+    monkeypatch.setattr(cluster, "_VERIFY_CHUNK", 7)
+    monkeypatch.setattr(cluster, "_VERIFY_SHARE", 1 << 40)
     spilled = dedup(inputs, tmp_path / "sp", workers=1, batch_lines=1000, memory="64M", progress=False)
     assert spilled["pairs"]["spilled_runs"] > one["pairs"]["spilled_runs"] == 0
     for other in (two, spilled):

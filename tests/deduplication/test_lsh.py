@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from boostpack import InvalidInput, MinHasher
 from boostpack.deduplication.lsh import (
     DEFAULT_THRESHOLD,
+    band_key,
     band_keys,
     optimal_params,
     signature_similarity,
@@ -63,6 +64,24 @@ def test_band_index_and_seed_are_mixed_in() -> None:
     assert len(set(keys[0].tolist())) == 4
     assert (band_keys(sig, 4, 2, seed=1) != keys).all()
     np.testing.assert_array_equal(band_keys(sig, 4, 2), keys)  # deterministic
+
+
+@given(st.integers(1, 40), st.sampled_from([(25, 5), (9, 13), (1, 128), (128, 1), (20, 6)]),
+       st.integers(0, 2**64 - 1), st.randoms(use_true_random=False))
+def test_one_band_key_equals_its_column_of_all_band_keys(n: int, shape: tuple[int, int], seed: int,
+                                                         rnd) -> None:
+    """Band tasks compute their band's keys alone; they must be the keys of the whole set."""
+    bands, rows = shape
+    sig = np.array([[rnd.getrandbits(32) for _ in range(128)] for _ in range(n)], dtype=np.uint32)
+    full = band_keys(sig, bands, rows, seed)
+    for band in range(bands):
+        np.testing.assert_array_equal(band_key(sig, band, rows, seed), full[:, band])
+
+
+def test_band_key_rejects_a_band_past_the_signature() -> None:
+    sig = np.zeros((2, 128), dtype=np.uint32)
+    with pytest.raises(InvalidInput, match="band 25"):
+        band_key(sig, 25, 5)
 
 
 def test_band_keys_of_random_signatures_do_not_collide() -> None:

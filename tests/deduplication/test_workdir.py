@@ -48,7 +48,7 @@ def compressed_input(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(("stop_at", "name", "damage"), [
     ("cluster", "sign/00000/exact.bin", truncate),
     ("cluster", "sign/00000/flags.bin", delete),
-    ("cluster", "sign/00000/bands.bin", truncate),
+    ("cluster", "sign/00000/sig.bin", delete),
     ("cluster", "sign/00000/sig.bin", truncate),
     ("cluster", "sign/00000/key.bin", truncate),
     ("cluster", "sign/00000/key.bin", delete),

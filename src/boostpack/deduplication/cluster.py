@@ -5,26 +5,30 @@
 1. ``exact_groups``: inputs whose normalized text has the same 128-bit hash form one group (the
    pairs come from sorting the hashes, as for LSH); a reference equal to an input contaminates it.
 2. ``write_members``: one representative per exact group, and every reference, take part in LSH.
-3. ``band_pairs``, one task per LSH band, on worker processes: candidate pairs from the sorted
-   band keys of the members (spilled to sorted runs past ``memory / workers``).
-4. ``verify_and_union``, band by band in this process: pairs an earlier band joined are skipped;
-   ``verify_pairs`` accepts a pair whose signature Jaccard reaches the threshold and, when
-   answers are compared, whose item keys agree (``itemkey.same_item``); accepted input pairs
-   are unioned, accepted reference pairs contaminate the input.
+3. ``band_pairs``, one task per LSH band, on worker processes: the band's keys from the
+   signatures (``SignStore.band``), candidate pairs from the sorted keys of the members
+   (spilled to sorted runs past ``memory / workers``), and ``verify_pairs`` of every candidate:
+   a pair is accepted when, with answers compared, its item keys agree
+   (``itemkey.same_item``) and its signature Jaccard reaches the threshold. Only accepted pairs
+   are written, with their similarity.
+4. ``union_band``, band by band in this process: accepted input pairs are unioned, accepted
+   reference pairs contaminate the input. Verifying a pair that an earlier band already joined
+   is wasted work, but only a worker's: the components are those of the accepted pairs either
+   way, and this process never reads a signature.
 5. ``settle_contamination``: exact copies inherit their group's; the n-gram rule adds more.
 6. ``choose_kept`` (the rule: ``deduplication.keep``): the kept document of every cluster.
 7. ``write_plan``: one plan file per input sign task (``deduplication.plan``), and the counts.
 
-``verify_pairs`` needs only the signature and item-key files and a pair list, so it can run
-inside the band tasks as well as here; the union-find stays here, as the one place that sees
-every band.
+The union-find stays here, as the one place that sees every band. The report's ``pairs``
+count ``candidate_pairs`` (all the bands' candidates, every one verified), ``verified_pairs``
+(those accepted) and ``rejected_pairs`` (the others).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -49,13 +53,24 @@ from boostpack.errors import InvalidInput
 from boostpack.runtime.atomic import atomic_write
 from boostpack.runtime.executor import TaskRunner
 
-PAIR = np.dtype([("a", "<u4"), ("b", "<u4")])  # a candidate pair on disk: star centre, input
+# An accepted pair on disk: star centre, input, signature Jaccard (for references).
+ACCEPTED = np.dtype([("a", "<u4"), ("b", "<u4"), ("sim", "<f4")])
 # Pairs verified per gather of signatures: 32k pairs x 2 x 512 B = 32 MB at 128 permutations.
 _VERIFY_CHUNK = 1 << 15
-# Per-document state of this phase: ~34 B/doc (~42 with references) besides the pair finder's
-# buffer, which gets what is left of the budget (32 B per buffered entry, one per document).
-_BYTES_PER_DOC = 42
-_MIN_PAIR_MEMORY = 64 << 20
+# A band task verifies its candidates in batches of up to this share of its memory, each batch
+# one gather in document order (a sweep of the signature files, not random reads).
+_VERIFY_SHARE = 4
+# Per-document memory of this process in this phase at its peak: 177 B/doc, measured with
+# tracemalloc on 0.1M and 0.4M documents of text dedup with references (the same per document
+# at both sizes), in the keep rule's assign_units, whose similarity gathers take ~2 KB per
+# removed near copy up to _VERIFY_CHUNK pairs at a time; its decide step takes 88 B/doc. So
+# this bound is tight up to ~0.5M documents and conservative past them. The exact sort's pair
+# finder gets what the other steps leave of the budget, at least _MIN_PAIR_MEMORY.
+_BYTES_PER_DOC = 180
+# While the band tasks run, this process holds the union-find, exact groups and contamination:
+# 18 B/doc measured as above.
+_BAND_PHASE_BYTES_PER_DOC = 20
+_MIN_PAIR_MEMORY = 16 << 20  # a 500k-entry sort run
 # LSH buckets of at most this many documents are paired whole, not as stars
 # (deduplication.candidates): item keys and the sketch of long answers make the test of a pair
 # non-transitive. Most buckets are this small; a bucket of 8 makes 28 pairs instead of 7.
@@ -66,9 +81,9 @@ LARGEST_CLUSTERS, CLUSTER_SAMPLE = 5, 3
 
 @dataclass(frozen=True)
 class BandTask:
-    """The candidate pairs of one LSH band, among the documents of ``WorkDir.members(source)``,
-    from the band keys ``source``: ``bands`` (every pair), or ``qbands`` (pairs with a
-    reference only: see ``Clustering.run``)."""
+    """The accepted pairs of one LSH band, among the documents of ``WorkDir.members(source)``,
+    from the band keys of ``source``: ``bands`` (every pair), or ``qbands`` (the question key
+    alone mixed in, pairs with a reference only: see ``Clustering.question_members``)."""
 
     band: int
     work: WorkDir
@@ -80,55 +95,84 @@ class BandTask:
 
 
 def band_pairs(task: BandTask) -> dict[str, int]:
-    """Write ``WorkDir.band_pairs(band, source)``: the band's candidate pairs (``PAIR``
-    records); return how many, and how many sort runs spilled to disk."""
-    store = SignStore(task.work, task.tasks, task.config.num_perm, task.config.bands)
+    """Write ``WorkDir.band_pairs(band, source)``: the band's accepted pairs (``ACCEPTED``
+    records, in candidate order); return how many candidates, how many accepted, and how many
+    sort runs spilled to disk."""
+    cfg = task.config
+    store = SignStore(task.work, task.tasks, cfg.num_perm)
     member = read_array(task.work.members(task.source), bool, store.total)
-    finder = PairFinder(task.ref_count, task.memory, task.work.spill(task.band, task.source),
-                        clique=BUCKET_CLIQUE)
+    # The task's memory: the member flags, a share for the verification batches, the rest
+    # for the pair finder.
+    verify_memory = task.memory // _VERIFY_SHARE
+    finder = PairFinder(task.ref_count, max(task.memory - verify_memory - store.total, 1 << 20),
+                        task.work.spill(task.band, task.source), clique=BUCKET_CLIQUE)
     refs_only = task.source != "bands"
-    count = 0
+    mix = None if not cfg.compares_answers else "answers" if not refs_only else "question"
+    # A verified pair gathers two signatures and copies them once: 16 bytes per permutation.
+    batch = max(verify_memory // (16 * cfg.num_perm), _VERIFY_CHUNK)
+    counts = {"pairs": 0, "accepted": 0}
     try:
         keys = ((first, k, member[first : first + len(k)])
-                for first, k in store.band(task.band, task.source))
+                for first, k in store.band(task.band, cfg.rows, mix))
         chunks = ((k[m], np.flatnonzero(m).astype(np.uint32) + np.uint32(first)) for first, k, m in keys)
         with atomic_write(task.work.band_pairs(task.band, task.source)) as f:
+            pending: list[tuple[np.ndarray, np.ndarray]] = []
+            size = 0
             for a, b in finder.pairs(chunks, size_hint=int(member.sum())):
                 if refs_only:
                     a, b = a[a < task.ref_count], b[a < task.ref_count]
-                out = np.empty(len(a), dtype=PAIR)
-                out["a"], out["b"] = a, b
-                f.write(out.tobytes())
-                count += len(a)
+                pending.append((a, b))
+                size += len(a)
+                if size >= batch:
+                    _write_accepted(f, store, pending, task, counts)
+                    pending, size = [], 0
+            _write_accepted(f, store, pending, task, counts)
     finally:
         store.close()
-    return {"pairs": count, "spilled_runs": finder.runs_spilled}
+    return {**counts, "spilled_runs": finder.runs_spilled}
 
 
-def read_pairs(work: WorkDir, band: int, total: int, source: str = "bands",
-               step: int = 1 << 20) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The pairs ``band_pairs`` wrote for ``band`` (of ``source``), ``(a uint32[k], b
-    uint32[k])`` a million at a time."""
+def _write_accepted(f: BinaryIO, store: SignStore, pending: list[tuple[np.ndarray, np.ndarray]],
+                    task: BandTask, counts: dict[str, int]) -> None:
+    """Verify the candidate pairs ``pending`` as one batch; write the accepted ones to ``f``."""
+    if not pending:
+        return
+    a = np.concatenate([p[0] for p in pending])
+    b = np.concatenate([p[1] for p in pending])
+    ok, sim = verify_pairs(store, a, b, task.config, task.ref_count, chunk=len(a))
+    out = np.empty(int(ok.sum()), dtype=ACCEPTED)
+    out["a"], out["b"], out["sim"] = a[ok], b[ok], sim[ok]
+    f.write(out.tobytes())
+    counts["pairs"] += len(a)
+    counts["accepted"] += len(out)
+
+
+def read_accepted(work: WorkDir, band: int, total: int, source: str = "bands",
+                  step: int = 1 << 20) -> Iterator[np.ndarray]:
+    """The accepted pairs ``band_pairs`` wrote for ``band`` (of ``source``), ``ACCEPTED[k]`` a
+    million at a time."""
     path = work.band_pairs(band, source)
     try:
         f = open(path, "rb")  # noqa: SIM115 (closed below; the generator may stop early)
     except FileNotFoundError:
         raise corrupt(path, "missing") from None
     with f:
-        while data := f.read(step * PAIR.itemsize):
-            if len(data) % PAIR.itemsize:
+        while data := f.read(step * ACCEPTED.itemsize):
+            if len(data) % ACCEPTED.itemsize:
                 raise corrupt(path, "ends inside a pair")
-            pairs = np.frombuffer(data, dtype=PAIR)
+            pairs = np.frombuffer(data, dtype=ACCEPTED)
             if max(int(pairs["a"].max()), int(pairs["b"].max())) >= total:
                 raise corrupt(path, f"a document number past the {total} documents")
-            yield pairs["a"].copy(), pairs["b"].copy()
+            yield pairs
 
 
-def similarity(store: SignStore, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """float32[m]: signature Jaccard of the document pairs ``(a[i], b[i])``."""
+def similarity(store: SignStore, a: np.ndarray, b: np.ndarray,
+               chunk: int = _VERIFY_CHUNK) -> np.ndarray:
+    """float32[m]: signature Jaccard of the document pairs ``(a[i], b[i])``, ``chunk`` pairs
+    per gather."""
     out = np.empty(len(a), dtype=np.float32)
-    for s in range(0, len(a), _VERIFY_CHUNK):
-        e = min(s + _VERIFY_CHUNK, len(a))
+    for s in range(0, len(a), max(chunk, 1)):
+        e = min(s + chunk, len(a))
         # One gather for both sides: star centres repeat, and reads are shared.
         both = store.signatures(np.concatenate((a[s:e], b[s:e])))
         out[s:e] = signature_similarity(both[: e - s], both[e - s :])
@@ -136,15 +180,15 @@ def similarity(store: SignStore, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def same_items(store: SignStore, a: np.ndarray, b: np.ndarray, config: DedupConfig,
-               ref_count: int = 0) -> np.ndarray:
+               ref_count: int = 0, chunk: int = _VERIFY_CHUNK) -> np.ndarray:
     """bool[m]: whether the pairs ``(a[i], b[i])`` can be one item (``itemkey.same_item``, a
     reference ``a[i] < ref_count`` without an answer agreeing with any answer; all True when
     the run does not compare answers)."""
     if not config.compares_answers:
         return np.ones(len(a), dtype=bool)
     out = np.empty(len(a), dtype=bool)
-    for s in range(0, len(a), _VERIFY_CHUNK):
-        e = min(s + _VERIFY_CHUNK, len(a))
+    for s in range(0, len(a), max(chunk, 1)):
+        e = min(s + chunk, len(a))
         both = store.keys(np.concatenate((a[s:e], b[s:e])))
         out[s:e] = same_item(both[: e - s], both[e - s :], config.answer_threshold,
                              open_a=a[s:e] < ref_count)
@@ -152,17 +196,17 @@ def same_items(store: SignStore, a: np.ndarray, b: np.ndarray, config: DedupConf
 
 
 def verify_pairs(store: SignStore, a: np.ndarray, b: np.ndarray, config: DedupConfig,
-                 ref_count: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                 ref_count: int = 0, chunk: int = _VERIFY_CHUNK) -> tuple[np.ndarray, np.ndarray]:
     """``(accepted bool[m], similarity float32[m])`` of the candidate pairs ``(a[i], b[i])``
     (``a[i] < ref_count``: a reference): accepted when the signature Jaccard reaches
     ``threshold`` (all of them with ``verify`` off: classic LSH, where components are the
-    clusters) and the two can be one item."""
+    clusters) and the two can be one item. ``chunk``: pairs per gather of signatures."""
     # Item keys first: 80 bytes a document against 512 for a signature, and a pair with a
     # reference of another item fails on them (input pairs never do: see itemkey.band_mix).
-    ok = same_items(store, a, b, config, ref_count)
+    ok = same_items(store, a, b, config, ref_count, chunk)
     sim = np.zeros(len(a), dtype=np.float32)
     items = np.flatnonzero(ok)
-    sim[items] = similarity(store, a[items], b[items])
+    sim[items] = similarity(store, a[items], b[items], chunk)
     if config.verify:
         ok &= sim >= config.threshold
     return ok, sim
@@ -183,16 +227,28 @@ def _masked_chunks(keys: np.ndarray, mask: np.ndarray,
         yield keys[docs], docs
 
 
+def check_memory(total: int, memory: int) -> None:
+    """``InvalidInput`` unless ``memory`` holds this phase's per-document state of ``total``
+    documents and the smallest pair finder, naming the memory needed."""
+    need = _BYTES_PER_DOC * total + _MIN_PAIR_MEMORY
+    if memory < need:
+        raise InvalidInput(
+            f"memory budget of {memory / 2**20:,.0f} MiB is too small for {total:,} documents: "
+            f"clustering keeps {_BYTES_PER_DOC} bytes per document in one process, plus at least "
+            f"{_MIN_PAIR_MEMORY >> 20} MiB to sort candidates; give --memory "
+            f"{-(-need // 2**20):,}M or more")
+
+
 class Clustering:
     """Phase 2 of one run (module docstring). The per-document state lives on ``self`` while
     steps need it, and each step drops what later ones do not, so the peak stays near
-    ``_BYTES_PER_DOC`` per document plus the pair finder's budget."""
+    ``_BYTES_PER_DOC`` per document (``check_memory``)."""
 
     def __init__(self, work: WorkDir, results: list[SignResult], ref_count: int,
                  config: DedupConfig, memory: int, runner: TaskRunner) -> None:
         self.work, self.results, self.ref_count = work, results, ref_count
         self.config, self.memory, self.runner = config, memory, runner
-        self.store = SignStore(work, layout(results), config.num_perm, config.bands)
+        self.store = SignStore(work, layout(results), config.num_perm)
         self.total = total = self.store.total
         if total >= 0xFFFFFFFF:
             raise InvalidInput(f"{total} documents exceed the 2^32-1 a single dedup run supports")
@@ -205,26 +261,35 @@ class Clustering:
     def run(self) -> dict[str, Any]:
         """Decide every input document, write the plan; return the counts for the report."""
         try:
+            check_memory(self.total, self.memory)
             self.store.check_sizes(keys=self.config.compares_answers)
             empty = self.exact_groups()
             empty_text = int(empty[self.ref_count :].sum())
             self.write_members(empty)
             del empty
             for source in ("bands", "qbands") if self.question_members() else ("bands",):
-                tasks = [BandTask(b, self.work, self.ref_count,
-                                  max(self.memory // self.runner.workers, _MIN_PAIR_MEMORY),
-                                  self.config, self.store.tasks, source)
+                tasks = [BandTask(b, self.work, self.ref_count, self.band_memory(), self.config,
+                                  self.store.tasks, source)
                          for b in range(self.config.bands)]
                 for band, result in enumerate(self.runner.run(band_pairs, tasks,
                                                               self.work.markers(source))):
+                    self.stats["candidate_pairs"] += result["pairs"]
+                    self.stats["verified_pairs"] += result["accepted"]
+                    self.stats["rejected_pairs"] += result["pairs"] - result["accepted"]
                     self.stats["spilled_runs"] += result["spilled_runs"]
-                    self.verify_and_union(band, source)
+                    self.union_band(band, source)
             by_ngram = self.settle_contamination()
             decisions = self.choose_kept()
             self.write_plan(decisions)
             return self.summary(decisions, empty_text, by_ngram)
         finally:
             self.store.close()
+
+    def band_memory(self) -> int:
+        """The memory of each band task: what this process leaves of the budget, shared by the
+        tasks that run at once."""
+        left = self.memory - _BAND_PHASE_BYTES_PER_DOC * self.total
+        return max(left // self.runner.workers, _MIN_PAIR_MEMORY)
 
     def exact_groups(self) -> np.ndarray:
         """Union each input with the first input of its exact group (``exact_first``), record
@@ -270,22 +335,15 @@ class Clustering:
             f.write(member.tobytes())
         return True
 
-    def verify_and_union(self, band: int, source: str = "bands") -> None:
-        """Verify the band's candidate pairs not already in one cluster; union the accepted
-        input pairs, record the accepted reference pairs as contamination."""
-        roots = self.uf.roots()
-        for a, b in read_pairs(self.work, band, self.total, source):
+    def union_band(self, band: int, source: str = "bands") -> None:
+        """Union the band's accepted input pairs, record its accepted reference pairs as
+        contamination."""
+        for pairs in read_accepted(self.work, band, self.total, source):
+            a, b = pairs["a"], pairs["b"]
             ref = a < self.ref_count
-            # Pairs already in one cluster need no verification; references are never unioned.
-            todo = ref | (roots[a] != roots[b])
-            a, b, ref = a[todo], b[todo], ref[todo]
-            self.stats["candidate_pairs"] += len(a)
-            ok, sim = verify_pairs(self.store, a, b, self.config, self.ref_count)
-            self.stats["verified_pairs"] += int(ok.sum())
-            self.stats["rejected_pairs"] += int((~ok).sum())
-            if (ok & ref).any():
-                self.contamination.near(a[ok & ref], b[ok & ref], sim[ok & ref])
-            self.uf.union(a[ok & ~ref], b[ok & ~ref])
+            if ref.any():
+                self.contamination.near(a[ref], b[ref], pairs["sim"][ref])
+            self.uf.union(a[~ref], b[~ref])
 
     def settle_contamination(self) -> int:
         """Exact copies inherit their group's contamination; then the n-gram rule. Returns the

@@ -15,7 +15,10 @@ from boostpack import _minhash
 from boostpack.deduplication.settings import DEFAULT_THRESHOLD, check_num_perm, check_threshold
 from boostpack.errors import InvalidInput
 
-__all__ = ["DEFAULT_THRESHOLD", "band_keys", "optimal_params", "signature_similarity"]
+__all__ = ["DEFAULT_THRESHOLD", "band_key", "band_keys", "optimal_params", "signature_similarity"]
+
+# The kernel starts band j's hash from seed ^ (j + 1) * _GOLDEN (csrc/lsh.c).
+_GOLDEN = 0x9E3779B97F4A7C15
 
 
 @lru_cache(maxsize=256)
@@ -79,6 +82,22 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int, seed: int = 0) -> n
     if not 0 <= seed < 2**64:
         raise InvalidInput(f"seed must be in [0, 2**64), got {seed}")
     return _minhash.band_keys(sig, bands, rows, seed)
+
+
+def band_key(signatures: np.ndarray, band: int, rows: int, seed: int = 0) -> np.ndarray:
+    """uint64[n]: ``band_keys(signatures, bands, rows, seed)[:, band]`` from that band's rows
+    alone, so a band task computes its keys without the others'. The kernel starts band j
+    from ``seed ^ (j + 1) * golden``, so band j is band 0 of the seed ``seed ^ (j + 1) * golden
+    ^ golden``."""
+    sig = _signature_matrix(signatures, "signatures")
+    if not 0 <= band < sig.shape[1] // rows:
+        raise InvalidInput(f"band {band} of {rows} rows is past the {sig.shape[1]} positions")
+    if not 0 <= seed < 2**64:
+        raise InvalidInput(f"seed must be in [0, 2**64), got {seed}")
+    mask = 2**64 - 1
+    start = seed ^ (((band + 1) * _GOLDEN) & mask) ^ _GOLDEN
+    rows_of_band = np.ascontiguousarray(sig[:, band * rows : (band + 1) * rows])
+    return _minhash.band_keys(rows_of_band, 1, rows, start).reshape(-1)
 
 
 def signature_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -1,13 +1,15 @@
 """``dedup()``: exact + near-duplicate removal and benchmark decontamination, out of core.
 
 Three phases, each resumable (see ``runtime.executor``), with all per-document state in numpy
-arrays or files (under 64 bytes per document in memory, the signatures on disk), each in its
-own module over one ``DedupConfig`` (``deduplication.config``):
+arrays or files (at most 180 bytes per document in memory, checked against ``memory`` when
+phase 2 starts; the signatures on disk), each in its own module over one ``DedupConfig``
+(``deduplication.config``):
 
 1. ``sign`` — one task per split of a plain JSONL file (``split_bytes``) or per compressed or
    Parquet file, on worker processes: read, hash, write flat per-document files.
-2. ``cluster`` — exact groups, then candidate pairs per LSH band (worker processes), verified
-   and unioned band by band, contamination, the keep rule: one plan file per sign task.
+2. ``cluster`` — exact groups, then candidate pairs found and verified per LSH band (worker
+   processes), unioned band by band, contamination, the keep rule: one plan file per sign task;
+   then the files only this phase reads are deleted.
 3. ``write`` — one task per sign task, on worker processes: its part of ``kept/``,
    ``removed/`` and ``quarantine/``; then the parts of each input file are joined.
 
@@ -56,7 +58,6 @@ Rules (documented promises, tested):
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Sequence
@@ -85,6 +86,7 @@ from boostpack.errors import InvalidInput
 from boostpack.runtime.atomic import atomic_write
 from boostpack.runtime.executor import TaskRunner, check_backend, open_runner
 from boostpack.runtime.outdir import StageOutput, claim, file_states
+from boostpack.runtime.peaks import children_peak_rss, peak_rss
 from boostpack.runtime.sizes import parse_size
 
 __all__ = ["DedupConfig", "dedup", "removed_line"]
@@ -122,8 +124,9 @@ def dedup(
     ``against``: reference files (e.g. benchmark test sets) to decontaminate against.
     ``workers``: processes for the read/sign and write phases (default:
     ``$BOOSTPACK_WORKERS``, else all cores);
-    ``memory``: budget for the clustering phase (``"4G"``), past which candidate sorting spills
-    to disk. Neither changes the output. Rerunning into the same ``output_dir`` after an
+    ``memory``: budget for the clustering phase (``"4G"``): its per-document arrays must fit
+    (else ``InvalidInput`` naming the memory needed), and candidate sorting spills to disk past
+    what they leave. Neither changes the output. Rerunning into the same ``output_dir`` after an
     interruption resumes.
     ``split_bytes``: plain JSONL inputs are read in tasks of about this many bytes (rounded up
     to a multiple of ``frame_bytes``), so one big file keeps every worker busy; it never
@@ -184,17 +187,21 @@ def _run(runner: TaskRunner, work: WorkDir, out: Path, input_files: list[str],
     _boilerplate_once(work, input_files, ref_files, config)
     results = _sign_all(runner, tasks, n_ref, work, config, ref_files, file_of)
     timings["read_sign"] = time.monotonic() - t
+    scratch = [workdir.scratch_bytes(work)]  # at each phase's end: the peaks, but for spills
 
     t = time.monotonic()
-    clusters = _cluster_once(work, results, n_ref, config, memory, runner)
+    clusters = _cluster_once(work, results, n_ref, config, memory, runner, scratch)
     timings["cluster"] = time.monotonic() - t
 
     t = time.monotonic()
     written = _write_all(runner, work, out, tasks[n_ref:], results, file_of, started,
-                         input_files, len(ref_files), checks.sample_docs(clusters), config)
+                         input_files, len(ref_files), checks.sample_docs(clusters), config,
+                         scratch)
     timings["write"] = time.monotonic() - t
     report = _report(config, results, n_ref, written, clusters, input_files, ref_files,
                      runner, memory, timings)
+    report["execution"].update(peak_scratch_bytes=max(scratch), peak_rss_parent=peak_rss(),
+                               peak_rss_worker=children_peak_rss())
     report["largest_clusters"] = checks.cluster_samples(clusters, written, work, results)
     report["against"]["per_file"] = references.per_file(results, file_of, ref_files)
     references.add_removed(report["against"]["per_file"], clusters["contaminated_by_ref_task"],
@@ -269,8 +276,6 @@ def _sign_all(runner: TaskRunner, tasks: list[SignTask], n_ref: int, work: WorkD
     references.check_indexed(references.per_file(results, file_of, ref_files))
     if config.decontam_ngram:
         build_ngram_index(work, results, config)
-    if any(r["unanswered"] for r in results):  # see Clustering.question_members
-        tasks = [dataclasses.replace(t, question_bands=True) for t in tasks]
     results += runner.run(sign_task, tasks[n_ref:], work.markers("sign"),
                           desc="dedup: read+sign", weight=_task_bytes)
     return results
@@ -288,22 +293,26 @@ def _boilerplate_once(work: WorkDir, input_files: list[str], ref_files: list[str
 
 
 def _cluster_once(work: WorkDir, results: list[SignResult], n_ref: int, config: DedupConfig,
-                  memory: int, runner: TaskRunner) -> dict[str, Any]:
-    """Phase 2, unless a resumed run finished it (its counts are then in ``plan_done``)."""
+                  memory: int, runner: TaskRunner, scratch: list[int]) -> dict[str, Any]:
+    """Phase 2, unless a resumed run finished it (its counts are then in ``plan_done``); then
+    the files only it reads are deleted. Appends the scratch bytes at its end to ``scratch``."""
     clusters = workdir.read_json(work.plan_done)
     if clusters is None:
         ref_count = sum(r["n"] for r in results[:n_ref])
         clusters = cluster(work, results, ref_count, config, memory, runner)
         with atomic_write(work.plan_done) as f:
             f.write(orjson.dumps(clusters))
+        scratch.append(workdir.scratch_bytes(work))
+    workdir.drop_cluster_files(work, len(results))
     return clusters
 
 
 def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[SignTask],
                results: list[SignResult], file_of: list[int], started: dict[str, tuple[int, int]],
                input_files: list[str], n_ref_files: int, samples: tuple[int, ...],
-               config: DedupConfig) -> list[dict[str, Any]]:
-    """Phase 3: the parts of every input task, then one output file of each kind per input."""
+               config: DedupConfig, scratch: list[int]) -> list[dict[str, Any]]:
+    """Phase 3: the parts of every input task, then one output file of each kind per input
+    (the scratch bytes before joining them appended to ``scratch``)."""
     offsets = tuple(int(x) for x in np.concatenate(([0], np.cumsum([r["n"] for r in results]))))
     write_tasks = []
     line_base = 0
@@ -317,6 +326,7 @@ def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[S
         line_base += results[task.index]["lines_read"]
     written = list(runner.run(write_task, write_tasks, work.markers("write"), desc="dedup: write",
                               weight=_task_bytes))
+    scratch.append(workdir.scratch_bytes(work))
     empty_frame = empty_output()
     dirs_of: dict[int, list[Path]] = {}
     for task in input_tasks:

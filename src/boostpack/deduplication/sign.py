@@ -3,16 +3,13 @@
 One task per split of a plain JSONL file (line-aligned byte ranges, see
 ``boostpack.ingestion.splits``) or per compressed/Parquet file, on worker processes: read and
 parse, take the dedup text, its 128-bit exact hash, MinHash signature (of the signed text,
-boilerplate shingles left out: ``deduplication.boilerplate``) and LSH band keys, its item key
+boilerplate shingles left out: ``deduplication.boilerplate``), its item key
 (when answers are compared, ``deduplication.itemkey``) and (with ``decontam_ngram``) the word
 n-gram overlap with the references. The files of task ``t``, in ``WorkDir.task(t)``, one value
 per document in document order::
 
-    sig.bin       uint32[n, num_perm]  MinHash signatures
-    bands.bin     uint64 band keys, band-major per batch (m documents: band 0's m keys, band 1's...),
-                  the item key mixed in (itemkey.band_mix) when answers are compared
-    qbands.bin    the same with the question key only: references, and inputs when a reference
-                  has no answer (``question_bands``)
+    sig.bin       uint32[n, num_perm]  MinHash signatures (phase 2 computes the LSH band keys
+                                       from them, one band per task: ``SignStore.band``)
     exact.bin     uint64[n, 2]         128-bit hash of the normalized text (bucket key, check),
                                        with the item key mixed in when there is one
     key.bin       ITEM_KEY[n]          item keys, when answers are compared
@@ -52,11 +49,9 @@ from boostpack.deduplication.itemkey import (
     NO_ANSWER,
     answer_kind,
     answer_sketcher,
-    band_mix,
     item_exact_hashes,
     item_keys,
 )
-from boostpack.deduplication.lsh import band_keys
 from boostpack.deduplication.minhash import EMPTY_HASH_VALUE, MinHasher, exact_hashes
 from boostpack.deduplication.text import BatchTexts, batch_texts
 from boostpack.deduplication.workdir import WorkDir, dump_pickles, read_array
@@ -83,7 +78,6 @@ class SignTask:
     config: DedupConfig
     split: Split | None
     batch_lines: int = field(default=8192, compare=False)
-    question_bands: bool = False  # write qbands.bin (see the module docstring)
 
 
 class SignResult(TypedDict):
@@ -102,11 +96,6 @@ class SignResult(TypedDict):
     fields: dict[str, int]  # QA records holding each compared field
     reasons: dict[str, int]  # quarantine reasons and counts (references only)
     unanswered: int  # signed documents without an answer, when answers are compared
-
-
-def _band_major(keys: np.ndarray) -> bytes:
-    """Band keys ``uint64[m, bands]`` band-major: phase 2 reads one band at a time, contiguously."""
-    return np.ascontiguousarray(keys.T, dtype=np.uint64).tobytes()
 
 
 def keep_value(record: Mapping[str, Any], name: str) -> float:
@@ -179,10 +168,8 @@ class _SignFiles:
         def out(name: str) -> Any:
             return stack.enter_context(atomic_write(d / name, "wb"))
 
-        self.sig, self.bands, self.exact, self.flags = out("sig.bin"), out("bands.bin"), out("exact.bin"), out("flags.bin")
+        self.sig, self.exact, self.flags = out("sig.bin"), out("exact.bin"), out("flags.bin")
         self.keys = out("key.bin") if cfg.compares_answers else None
-        self.qbands = (out("qbands.bin") if cfg.compares_answers and (task.is_ref or task.question_bands)
-                       else None)
         self.ids, self.idend = out("ids.bin"), out("idend.bin")
         self.score = out("score.bin") if cfg.keep_max or cfg.keep == "longest" else None
         self.ngrams = self.ngram_doc = self.lines = self.ngram_ref = self.ngram_sim = None
@@ -199,15 +186,14 @@ class _SignFiles:
 
     def hashes(self, texts: BatchTexts, hasher: MinHasher, sketcher: MinHasher | None,
                result: SignResult) -> None:
-        """Signatures, band keys, exact hashes, item keys and flags of a batch; counts the
-        documents with a signature (and those without an answer) in ``result``."""
+        """Signatures, exact hashes, item keys and flags of a batch; counts the documents with
+        a signature (and those without an answer) in ``result``."""
         cfg = self.config
         signed = texts.signed
         sigs = hasher.signatures_packed(signed.data, signed.offsets)
         self.sig.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
         unsigned = (sigs == EMPTY_HASH_VALUE).all(axis=1)
         result["signed"] += int((~unsigned).sum())
-        bands = band_keys(sigs, cfg.bands, cfg.rows)
         exact = exact_hashes(signed.data, signed.offsets, cfg.digits)
         empty = (exact == _EMPTY_EXACT).all(axis=1)
         if texts.answers is not None and sketcher is not None:
@@ -218,10 +204,6 @@ class _SignFiles:
             empty &= (answer_exact == _EMPTY_EXACT).all(axis=1)
             exact = item_exact_hashes(exact, answer_exact, items)
             result["unanswered"] += int(((answer_kind(items) == NO_ANSWER) & ~unsigned).sum())
-            if self.qbands is not None:
-                self.qbands.write(_band_major(bands ^ band_mix(items, answers=False)[:, None]))
-            bands ^= band_mix(items)[:, None]
-        self.bands.write(_band_major(bands))
         self.exact.write(np.ascontiguousarray(exact, dtype=np.uint64).tobytes())
         flags = np.where(empty, EMPTY_FLAG, np.where(unsigned, UNSIGNED_FLAG, 0)).astype(np.uint8)
         self.flags.write(flags.tobytes())

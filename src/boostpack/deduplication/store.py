@@ -1,28 +1,28 @@
 """The phase-1 files of all sign tasks, read by global document number (phases 2 and 3).
 
 Document numbers run over the tasks in order (references first), so task ``t`` holds documents
-``offsets[t]..offsets[t+1]``. A run's tasks are described by their *layout*: ``(n, batch sizes)``
-per task, as the sign results report them; the batch sizes locate the band-major band keys.
+``offsets[t]..offsets[t+1]``. A run's tasks are described by their *layout*: the document count
+of each task, as the sign results report them.
 """
 
 from __future__ import annotations
 
 import mmap
-import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from boostpack.deduplication.itemkey import ITEM_KEY
-from boostpack.deduplication.workdir import WorkDir, corrupt, map_array, read_array, read_at
+from boostpack.deduplication.itemkey import ITEM_KEY, band_mix
+from boostpack.deduplication.lsh import band_key
+from boostpack.deduplication.workdir import WorkDir, corrupt, map_array, read_array
 
-Layout = tuple[tuple[int, tuple[int, ...]], ...]
+Layout = tuple[int, ...]
 
 
 def layout(results: Sequence[dict[str, Any]]) -> Layout:
     """The layout of the tasks whose sign results are ``results``."""
-    return tuple((int(r["n"]), tuple(r["batches"])) for r in results)
+    return tuple(int(r["n"]) for r in results)
 
 
 def _task_of(offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -37,25 +37,22 @@ def _task_of(offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndar
 class SignStore:
     """Per-document columns, band keys, signatures and item keys of all tasks.
 
-    Columns and bands are read with ``pread``. Signatures (and item keys) are gathered row by
-    row for the verification of candidate pairs, scattered over the files: through a memory map
-    with numpy indexing (a ``pread`` per row cost ~3 us with its Python loop, ~40% of phase 2
-    on the benchmark data); after each gather ``MADV_DONTNEED`` unmaps the touched pages again,
-    so the signature files (512 B/doc) never count as resident memory of this process.
+    Columns are read whole. Signatures (and item keys) are swept for the band keys, and
+    gathered row by row in document order for the verification of candidate pairs: through a
+    memory map with numpy indexing (a ``pread`` per row cost ~3 us with its Python loop, ~40%
+    of phase 2 on the benchmark data); after each read ``MADV_DONTNEED`` unmaps the touched
+    pages again, so the signature files (512 B/doc) never count as resident memory of this
+    process.
     """
 
-    def __init__(self, work: WorkDir, tasks: Layout, num_perm: int, bands: int) -> None:
-        self.work, self.tasks, self.num_perm, self.bands = work, tasks, num_perm, bands
-        self.sizes = np.array([n for n, _ in tasks], dtype=np.int64)
+    def __init__(self, work: WorkDir, tasks: Layout, num_perm: int) -> None:
+        self.work, self.tasks, self.num_perm = work, tasks, num_perm
+        self.sizes = np.array(tasks, dtype=np.int64).reshape(-1)
         self.offsets = np.concatenate(([0], np.cumsum(self.sizes)))
         self.total = int(self.offsets[-1])
-        self._fds: dict[tuple[int, str], int] = {}
         self._maps: dict[tuple[int, str], tuple[mmap.mmap, np.ndarray]] = {}
 
     def close(self) -> None:
-        for fd in self._fds.values():
-            os.close(fd)
-        self._fds.clear()
         maps = [m for m, _ in self._maps.values()]
         self._maps.clear()  # the arrays go first: a map with exported buffers cannot close
         for m in maps:
@@ -74,10 +71,9 @@ class SignStore:
         return self._maps[key]
 
     def check_sizes(self, keys: bool) -> None:
-        """``CorruptData`` unless every task's signatures, band keys (and item keys) have the
-        size its document count gives: a file that turns out not to be needed is damaged all
-        the same."""
-        per_doc = {"sig.bin": 4 * self.num_perm, "bands.bin": 8 * self.bands}
+        """``CorruptData`` unless every task's signatures (and item keys) have the size its
+        document count gives: a file that turns out not to be needed is damaged all the same."""
+        per_doc = {"sig.bin": 4 * self.num_perm}
         if keys:
             per_doc["key.bin"] = ITEM_KEY.itemsize
         for i, n in enumerate(self.sizes.tolist()):
@@ -90,16 +86,6 @@ class SignStore:
                 if found != n * size:
                     raise corrupt(path, f"{found} bytes where {n} x {size} were written")
 
-    def _fd(self, task: int, name: str) -> int:
-        key = (task, name)
-        if key not in self._fds:
-            path = self.work.task(task) / name
-            try:
-                self._fds[key] = os.open(path, os.O_RDONLY)
-            except FileNotFoundError:
-                raise corrupt(path, "missing") from None
-        return self._fds[key]
-
     def column(self, name: str, dtype: Any, width: int = 1, first_task: int = 0) -> np.ndarray:
         """A per-document array (``dtype[docs, width]``, or ``dtype[docs]`` for width 1) over the
         documents of tasks ``first_task..``, read into memory."""
@@ -108,21 +94,29 @@ class SignStore:
         out = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         return out.reshape(-1, width) if width > 1 else out
 
-    def band(self, b: int, source: str = "bands") -> Iterator[tuple[int, np.ndarray]]:
-        """(first doc, keys uint64[m]) per phase-1 batch for band ``b``, in document order, from
-        the band keys ``source`` (``bands`` or ``qbands``: deduplication.sign); tasks without
-        that file are skipped."""
-        name = f"{source}.bin"
-        for i, (n, batches) in enumerate(self.tasks):
-            if not n or (source != "bands" and not (self.work.task(i) / name).exists()):
+    def band(self, b: int, rows: int, mix: str | None = None,
+             step: int = 1 << 16) -> Iterator[tuple[int, np.ndarray]]:
+        """(first doc, keys uint64[m]) of LSH band ``b`` (of ``rows`` rows), ``step`` documents at
+        a time in document order: ``lsh.band_key`` of the signatures, the item keys'
+        ``itemkey.band_mix`` XORed in unless ``mix`` is None (``"answers"``: question and
+        answer keys; ``"question"``: the question key alone). Computed here rather than kept
+        from phase 1: 8 bytes a document and band on disk against one sequential read of the
+        signatures per band."""
+        for i, n in enumerate(self.sizes.tolist()):
+            if not n:
                 continue
-            fd = self._fd(i, name)
-            pos, doc = 0, int(self.offsets[i])
-            for m in batches:
-                data = read_at(fd, 8 * m, 8 * (pos + b * m), self.work.task(i) / name)
-                yield doc, np.frombuffer(data, dtype=np.uint64)
-                pos += self.bands * m
-                doc += m
+            sig_map, sig = self._rows(i)
+            key_map, items = self._rows(i, "key.bin") if mix is not None else (None, None)
+            for s in range(0, n, step):
+                e = min(s + step, n)
+                keys = band_key(sig[s:e], b, rows)
+                if items is not None:
+                    keys ^= band_mix(items[s:e], answers=mix == "answers")
+                yield int(self.offsets[i]) + s, keys
+                # The pages read stay in the page cache, not in this process's memory.
+                for m in (sig_map, key_map):
+                    if m is not None:
+                        m.madvise(mmap.MADV_DONTNEED)
 
     def signatures(self, docs: np.ndarray) -> np.ndarray:
         """uint32[len(docs), num_perm]: the signatures of ``docs``, read from the task files."""

@@ -8,13 +8,16 @@ Layout::
     ngram/                    the references' n-gram index (with decontam_ngram)
     done-sign/ done-bands/ done-write/    task completion markers (see runtime.executor)
     pairs/member.bin          bool[documents]: who takes part in LSH
-    pairs/<band>.bin          the candidate pairs of one band
-    pairs/qmember.bin, pairs/q<band>.bin   the same for the question-key bands (qbands.bin),
-                              through which references without an answer are matched
+    pairs/<band>.bin          the accepted pairs of one band
+    pairs/qmember.bin, pairs/q<band>.bin   the same for the question-key bands, through which
+                              references without an answer are matched
     spill/                    sorted runs of the pair finders, past their memory budget
     plan/<task>.bin           the decision about each document of one sign task
     plan/done.json            phase 2's counts, written last: phase 2 is done
     sign/<task>/kept.zst ...  phase 3's parts of the outputs, joined into OUTDIR by dedup()
+
+Once ``plan/done.json`` is written, ``drop_cluster_files`` deletes what only phase 2 reads
+(signatures, item keys, pairs...), so scratch does not hold them and phase 3's parts at once.
 
 Every file is written whole (temp + rename), so a kill leaves finished files or none. Files read
 back get a structural check (size against the document count, readable framing): a damaged
@@ -90,6 +93,35 @@ class WorkDir:
     @property
     def plan_done(self) -> Path:
         return self.root / "plan" / "done.json"
+
+
+# The sign task files that only phase 2 reads (deduplication.sign).
+CLUSTER_ONLY = ("sig.bin", "key.bin", "exact.bin", "flags.bin", "score.bin", "ngrams.bin",
+                "ngram_doc.bin", "ngram_ref.bin", "ngram_sim.bin")
+
+
+def drop_cluster_files(work: WorkDir, tasks: int) -> None:
+    """Delete the files phase 2 alone needs, once its plan is written (a resumed run skips
+    phase 2 then; running this again is harmless). The band markers go before the pair files,
+    so that a marker never outlives the file it vouches for."""
+    for phase in ("bands", "qbands"):
+        shutil.rmtree(work.markers(phase), ignore_errors=True)
+    for name in ("pairs", "spill", "ngram"):
+        shutil.rmtree(work.root / name, ignore_errors=True)
+    for t in range(tasks):
+        for name in CLUSTER_ONLY:
+            with contextlib.suppress(FileNotFoundError):
+                (work.task(t) / name).unlink()
+
+
+def scratch_bytes(work: WorkDir) -> int:
+    """The bytes of the files in the work directory now (a run reports its largest)."""
+    total = 0
+    for root, _, files in os.walk(work.root):
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                total += os.stat(os.path.join(root, name)).st_size
+    return total
 
 
 def corrupt(path: Path | str, what: str) -> CorruptData:
