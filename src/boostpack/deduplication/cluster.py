@@ -60,13 +60,13 @@ _VERIFY_CHUNK = 1 << 15
 # A band task verifies its candidates in batches of up to this share of its memory, each batch
 # one gather in document order (a sweep of the signature files, not random reads).
 _VERIFY_SHARE = 4
-# Per-document memory of this process in this phase at its peak: 177 B/doc, measured with
-# tracemalloc on 0.1M and 0.4M documents of text dedup with references (the same per document
-# at both sizes), in the keep rule's assign_units, whose similarity gathers take ~2 KB per
-# removed near copy up to _VERIFY_CHUNK pairs at a time; its decide step takes 88 B/doc. So
-# this bound is tight up to ~0.5M documents and conservative past them. The exact sort's pair
-# finder gets what the other steps leave of the budget, at least _MIN_PAIR_MEMORY.
-_BYTES_PER_DOC = 180
+# Memory of this process in this phase at its peak, in the keep rule: its decide step takes
+# 88 B/doc, and assign_units' similarity gathers ~2 KB per removed near copy, _VERIFY_CHUNK
+# pairs at a time (measured with tracemalloc on 0.1M and 0.4M documents of text dedup with
+# references: 177 B/doc at both sizes, the gathers not yet at their bound). The exact sort's
+# pair finder gets what the other steps leave of the budget, at least _MIN_PAIR_MEMORY.
+_BYTES_PER_DOC = 88
+_GATHER_BYTES = 2048 * _VERIFY_CHUNK
 # While the band tasks run, this process holds the union-find, exact groups and contamination:
 # 18 B/doc measured as above.
 _BAND_PHASE_BYTES_PER_DOC = 20
@@ -230,12 +230,13 @@ def _masked_chunks(keys: np.ndarray, mask: np.ndarray,
 def check_memory(total: int, memory: int) -> None:
     """``InvalidInput`` unless ``memory`` holds this phase's per-document state of ``total``
     documents and the smallest pair finder, naming the memory needed."""
-    need = _BYTES_PER_DOC * total + _MIN_PAIR_MEMORY
+    need = _BYTES_PER_DOC * total + _GATHER_BYTES + _MIN_PAIR_MEMORY
     if memory < need:
         raise InvalidInput(
             f"memory budget of {memory / 2**20:,.0f} MiB is too small for {total:,} documents: "
-            f"clustering keeps {_BYTES_PER_DOC} bytes per document in one process, plus at least "
-            f"{_MIN_PAIR_MEMORY >> 20} MiB to sort candidates; give --memory "
+            f"clustering keeps {_BYTES_PER_DOC} bytes per document in one process, plus "
+            f"{(_GATHER_BYTES + _MIN_PAIR_MEMORY) >> 20} MiB to compare and sort candidates; "
+            "give --memory "
             f"{-(-need // 2**20):,}M or more")
 
 
@@ -295,7 +296,8 @@ class Clustering:
         """Union each input with the first input of its exact group (``exact_first``), record
         references' exact copies; return ``empty bool[total]`` (no text to compare)."""
         empty = (self.store.column("flags.bin", np.uint8) & EMPTY_FLAG) != 0
-        finder = PairFinder(self.ref_count, max(self.memory - _BYTES_PER_DOC * self.total, _MIN_PAIR_MEMORY),
+        left = self.memory - _BYTES_PER_DOC * self.total - _GATHER_BYTES
+        finder = PairFinder(self.ref_count, max(left, _MIN_PAIR_MEMORY),
                             self.work.spill())
         # The first 64 bits are the bucket key, the other 64 confirm.
         exact = self.store.column("exact.bin", np.uint64, 2)

@@ -1,8 +1,8 @@
 """``dedup()``: exact + near-duplicate removal and benchmark decontamination, out of core.
 
 Three phases, each resumable (see ``runtime.executor``), with all per-document state in numpy
-arrays or files (at most 180 bytes per document in memory, checked against ``memory`` when
-phase 2 starts; the signatures on disk), each in its own module over one ``DedupConfig``
+arrays or files (at most 88 bytes per document plus 80 MiB in memory, checked against
+``memory`` when phase 2 starts; the signatures on disk), each in its own module over one ``DedupConfig``
 (``deduplication.config``):
 
 1. ``sign`` — one task per split of a plain JSONL file (``split_bytes``) or per compressed or

@@ -84,7 +84,6 @@ class SignResult(TypedDict):
     """What a sign task reports (kept in its completion marker, so plain JSON values)."""
 
     n: int  # documents (parsed records)
-    batches: list[int]  # documents per batch, which locate the band keys
     quarantined: int
     empty: int  # blank lines
     lines_read: int
@@ -273,7 +272,7 @@ def sign_task(task: SignTask) -> SignResult:
     index = None
     if cfg.decontam_ngram and not task.is_ref:
         index = NgramIndex.load(task.work.ngram_index)
-    result = SignResult(n=0, batches=[], quarantined=0, empty=0, lines_read=0, bytes=0, cuts=[],
+    result = SignResult(n=0, quarantined=0, empty=0, lines_read=0, bytes=0, cuts=[],
                         ref=task.is_ref, signed=0, qa=0, fields={}, reasons={},
                         unanswered=0)
     with contextlib.ExitStack() as stack:
@@ -302,7 +301,6 @@ def sign_task(task: SignTask) -> SignResult:
             elif files.ngrams is not None:
                 files.reference_ngrams(texts.full())
             files.n += len(batch.records)
-            result["batches"].append(len(batch.records))
     result["n"] = files.n
     result["cuts"] = reader.cuts if reader is not None else files.cuts.cuts if files.cuts else []
     return result
