@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from boostpack.deduplication import sign
 from boostpack.deduplication.pipeline import dedup
 from boostpack.ingestion import pipeline as ingestion
-from boostpack.ingestion import records
 from boostpack.runtime.gc_threshold import GCThreshold
 
 
@@ -41,7 +41,7 @@ def test_dedup_and_ingest_read_with_the_raised_threshold(tmp_path: Path,
             return real(*args, **kwargs)
         return spy
 
-    monkeypatch.setattr(records, "record_text", spying(records.record_text))  # dedup's read
+    monkeypatch.setattr(sign, "batch_texts", spying(sign.batch_texts))  # dedup's read
     monkeypatch.setattr(ingestion, "read_batches", spying(ingestion.read_batches))
     dedup(path, tmp_path / "d", workers=1, progress=False)
     ingestion.ingest([path], tmp_path / "i", progress=False)
