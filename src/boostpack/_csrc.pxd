@@ -79,6 +79,11 @@ cdef extern from "lsh.h":
                            size_t rows, uint64_t seed, uint64_t *out) nogil
 
 
+cdef extern from "radix.h":
+    bp_status bp_sort_entries(uint64_t *keys, uint32_t *docs, size_t n, uint64_t *tmp_keys,
+                              uint32_t *tmp_docs) nogil
+
+
 cdef extern from "unionfind.h":
     bp_status bp_uf_init(uint32_t *parent, size_t n) nogil
     bp_status bp_uf_union(uint32_t *parent, size_t n, const uint32_t *a, const uint32_t *b,

@@ -1,6 +1,7 @@
-# distutils: sources = csrc/normalize.c csrc/units.c csrc/units_x86.c csrc/minhash.c csrc/lsh.c csrc/itemkey.c
+# distutils: sources = csrc/normalize.c csrc/units.c csrc/units_x86.c csrc/minhash.c csrc/lsh.c csrc/itemkey.c csrc/radix.c
 # cython: autotestdict=False
-"""Glue for the dedup kernels (csrc/normalize.h, csrc/minhash.h, csrc/lsh.h, csrc/itemkey.h):
+"""Glue for the dedup kernels (csrc/normalize.h, csrc/minhash.h, csrc/lsh.h, csrc/itemkey.h,
+csrc/radix.h):
 argument checks, buffers, the GIL. Offsets are validated here (monotone, inside the buffer)
 before any C call."""
 
@@ -14,6 +15,7 @@ from boostpack._csrc cimport (BP_ANSWER_EXACT, BP_ANSWER_LONG, BP_ANSWER_NONE, B
                               bp_exclusion, bp_question_keys,
                               bp_exclusion_build, bp_exclusion_slots, bp_minhash_batch,
                               bp_minhash_hashes, bp_normalize, bp_shingle_hashes, bp_shingling,
+                              bp_sort_entries,
                               uint8_t, uint32_t, uint64_t)
 
 import numpy as np
@@ -236,6 +238,23 @@ def band_keys(const uint32_t[:, ::1] sig, Py_ssize_t bands, Py_ssize_t rows, uin
                               &out[0, 0])
     check_status(status, "band_keys")
     return result
+
+
+def sort_entries(uint64_t[::1] keys, uint32_t[::1] docs) -> None:
+    """Sort ``keys`` (uint64[n]) in place, ascending, moving ``docs`` (uint32[n]) with them;
+    equal keys keep their order (a stable sort). Needs 12 bytes of scratch per entry."""
+    if keys.shape[0] != docs.shape[0]:
+        raise InvalidInput(f"keys and docs must have the same length, got {keys.shape[0]} "
+                           f"and {docs.shape[0]}")
+    cdef size_t n = <size_t>keys.shape[0]
+    if n < 2:
+        return
+    cdef uint64_t[::1] tmp_keys = np.empty(n, dtype=np.uint64)
+    cdef uint32_t[::1] tmp_docs = np.empty(n, dtype=np.uint32)
+    cdef bp_status status
+    with nogil:
+        status = bp_sort_entries(&keys[0], &docs[0], n, &tmp_keys[0], &tmp_docs[0])
+    check_status(status, "sort_entries")
 
 
 def question_keys(const uint8_t[::1] data, const uint64_t[::1] offsets):

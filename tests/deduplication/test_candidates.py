@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from boostpack._minhash import sort_entries
 from boostpack.deduplication import candidates
 from boostpack.deduplication.candidates import PairFinder
+from boostpack.errors import InvalidInput
 
 
 def brute_pairs(keys: np.ndarray, ref_count: int, clique: int = 0) -> set[tuple[int, int]]:
@@ -102,3 +104,26 @@ def test_spill_files_are_removed(tmp_path: Path) -> None:
     pairs, runs = found_pairs(k, 0, 1 << 16, tmp_path)
     assert runs >= 2 and len(pairs) == 10000 - 7
     assert list(tmp_path.iterdir()) == []
+
+
+@given(st.lists(st.one_of(st.integers(0, 3), st.integers(0, 2**64 - 1),
+                          st.integers(0, 2**11 - 1).map(lambda v: v << 33)), max_size=600))
+def test_the_radix_sort_is_a_stable_sort_by_key(values: list[int]) -> None:
+    """``sort_entries`` against numpy's stable argsort: few distinct keys (long runs of equal
+    keys, whose documents must keep their order), full-range keys, and keys differing in one
+    middle digit only (the passes it may skip)."""
+    keys = np.array(values, dtype=np.uint64)
+    docs = np.random.default_rng(len(values)).permutation(len(values)).astype(np.uint32)
+    order = np.argsort(keys, kind="stable")
+    want_keys, want_docs = keys[order], docs[order]
+    sort_entries(keys, docs)
+    assert keys.tolist() == want_keys.tolist() and docs.tolist() == want_docs.tolist()
+
+
+def test_the_radix_sort_checks_its_arguments() -> None:
+    with pytest.raises(InvalidInput, match="same length"):
+        sort_entries(np.zeros(3, np.uint64), np.zeros(2, np.uint32))
+    with pytest.raises(ValueError):
+        sort_entries(np.zeros(3, np.int64), np.zeros(3, np.uint32))
+    with pytest.raises(ValueError):
+        sort_entries(np.zeros(6, np.uint64)[::2], np.zeros(3, np.uint32))

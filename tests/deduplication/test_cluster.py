@@ -154,7 +154,7 @@ def test_a_memory_budget_below_the_per_document_state_is_refused(tmp_path: Path,
     inputs, _ = planted(tmp_path)
     # As if each document needed 64 KiB: 1,500 documents need 110 MiB with the sort.
     monkeypatch.setattr(cl, "_BYTES_PER_DOC", 1 << 16)
-    monkeypatch.setattr(cl, "_GATHER_BYTES", 0)
+    monkeypatch.setattr(cl, "_GATHER_BYTES_PER_PAIR", 0)
     with pytest.raises(InvalidInput, match=r"too small for 1,500 documents.*--memory 110M or more"):
         dd.dedup(inputs, tmp_path / "out", workers=1, memory="64M", progress=False)
     dd.dedup(inputs, tmp_path / "out", workers=1, memory="110M", progress=False)

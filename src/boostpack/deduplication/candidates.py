@@ -28,13 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
+from boostpack._minhash import sort_entries
 from boostpack.errors import InvalidInput
 from boostpack.runtime.atomic import naming_output
 
-ENTRY = np.dtype([("key", "<u8"), ("doc", "<u4")])
-# Bytes of memory one buffered entry costs while it is sorted: key + doc, the argsort index,
-# and the sorted copy of both.
-_BYTES_PER_ENTRY = 8 + 4 + 8 + 12
+ENTRY = np.dtype([("key", "<u8"), ("doc", "<u4")])  # a sorted run on disk
+# Bytes of memory one buffered entry costs while it is sorted: key + doc, and the radix
+# sort's scratch copy of both.
+_BYTES_PER_ENTRY = 2 * (8 + 4)
 _NONE = np.uint64(np.iinfo(np.uint64).max)
 _EMIT_PIECE = 1 << 20
 
@@ -69,7 +70,9 @@ class PairFinder:
         instead of doubling (which briefly needs 1.5x the memory).
         """
         self.runs_spilled = 0
-        buf = np.empty(min(self.capacity, max(size_hint or 1 << 20, 1)), dtype=ENTRY)
+        # The buffer as two columns: the radix sort (csrc/radix.h) takes them in place.
+        size = min(self.capacity, max(size_hint or 1 << 20, 1))
+        buf_keys, buf_docs = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint32)
         fill = 0
         runs: list[Path] = []
         try:
@@ -78,19 +81,21 @@ class PairFinder:
                 docs = np.asarray(docs, dtype=np.uint32)
                 start = 0
                 while start < len(keys):
-                    if fill == len(buf) and len(buf) < self.capacity:
-                        buf = np.resize(buf, min(2 * len(buf), self.capacity))
-                    if fill == len(buf):
-                        runs.append(self._spill(buf[:fill], len(runs)))
+                    if fill == len(buf_keys) and len(buf_keys) < self.capacity:
+                        size = min(2 * len(buf_keys), self.capacity)
+                        buf_keys, buf_docs = np.resize(buf_keys, size), np.resize(buf_docs, size)
+                    if fill == len(buf_keys):
+                        runs.append(self._spill(buf_keys[:fill], buf_docs[:fill], len(runs)))
                         fill = 0
-                    take = min(len(buf) - fill, len(keys) - start)
-                    buf["key"][fill : fill + take] = keys[start : start + take]
-                    buf["doc"][fill : fill + take] = docs[start : start + take]
+                    take = min(len(buf_keys) - fill, len(keys) - start)
+                    buf_keys[fill : fill + take] = keys[start : start + take]
+                    buf_docs[fill : fill + take] = docs[start : start + take]
                     fill += take
                     start += take
             if not runs:
-                keys, docs = _sorted_columns(buf[:fill])
-                del buf
+                keys, docs = buf_keys[:fill], buf_docs[:fill]
+                del buf_keys, buf_docs
+                sort_entries(keys, docs)
                 emitter = _PairEmitter(self.ref_count, self.clique)
                 # In pieces: the emitter's temporaries stay a fixed size, not 40 B per entry.
                 for s in range(0, len(keys), _EMIT_PIECE):
@@ -98,8 +103,8 @@ class PairFinder:
                 yield from emitter.finish()
                 return
             if fill:
-                runs.append(self._spill(buf[:fill], len(runs)))
-            del buf
+                runs.append(self._spill(buf_keys[:fill], buf_docs[:fill], len(runs)))
+            del buf_keys, buf_docs
             self.runs_spilled = len(runs)
             yield from self._merge(runs)
         finally:
@@ -107,12 +112,17 @@ class PairFinder:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
 
-    def _spill(self, entries: np.ndarray, index: int) -> Path:
+    def _spill(self, keys: np.ndarray, docs: np.ndarray, index: int) -> Path:
+        """Sort the buffered entries (in place) and write them as a run of ``ENTRY`` records."""
+        sort_entries(keys, docs)
         self.spill_dir.mkdir(parents=True, exist_ok=True)
         path = self.spill_dir / f"run-{os.getpid()}-{index:05d}.bin"
         # Not ndarray.tofile: its write errors say "N requested and M written", with no errno.
         with naming_output(path), open(path, "wb") as f:
-            f.write(entries[_order(entries)].data)
+            for s in range(0, len(keys), _EMIT_PIECE):
+                piece = np.empty(min(_EMIT_PIECE, len(keys) - s), dtype=ENTRY)
+                piece["key"], piece["doc"] = keys[s : s + len(piece)], docs[s : s + len(piece)]
+                f.write(piece.data)
         return path
 
     def _merge(self, runs: list[Path]) -> Iterator[Pairs]:
@@ -146,22 +156,13 @@ class PairFinder:
             taken = [np.asarray(heads[i][:c]) for i, c in sorted(cuts.items()) if c]
             for i, c in cuts.items():
                 pos[i] += c
-            yield from emitter.emit(*_sorted_columns(np.concatenate(taken)))
+            merged = np.concatenate(taken)
+            keys, docs = np.ascontiguousarray(merged["key"]), np.ascontiguousarray(merged["doc"])
+            del merged
+            sort_entries(keys, docs)  # stable: equal keys stay in run order, which is doc order
+            yield from emitter.emit(keys, docs)
         yield from emitter.finish()
         del maps
-
-
-def _order(entries: np.ndarray) -> np.ndarray:
-    """The permutation sorting entries by (key, doc), given doc-ordered input (a stable sort by
-    key keeps doc order within a key)."""
-    return np.argsort(entries["key"], kind="stable")
-
-
-def _sorted_columns(entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(keys, docs) sorted by (key, doc); gathering the two columns apart is ~8x faster than
-    gathering the 12-byte records."""
-    order = _order(entries)
-    return entries["key"][order], entries["doc"][order]
 
 
 class _PairEmitter:

@@ -66,7 +66,12 @@ _VERIFY_SHARE = 4
 # references: 177 B/doc at both sizes, the gathers not yet at their bound). The exact sort's
 # pair finder gets what the other steps leave of the budget, at least _MIN_PAIR_MEMORY.
 _BYTES_PER_DOC = 88
-_GATHER_BYTES = 2048 * _VERIFY_CHUNK
+_GATHER_BYTES_PER_PAIR = 2048
+
+
+def _gather_bytes(total: int) -> int:
+    """The keep rule's similarity gathers: one per removed near copy, _VERIFY_CHUNK at a time."""
+    return _GATHER_BYTES_PER_PAIR * min(total, _VERIFY_CHUNK)
 # While the band tasks run, this process holds the union-find, exact groups and contamination:
 # 18 B/doc measured as above.
 _BAND_PHASE_BYTES_PER_DOC = 20
@@ -230,12 +235,13 @@ def _masked_chunks(keys: np.ndarray, mask: np.ndarray,
 def check_memory(total: int, memory: int) -> None:
     """``InvalidInput`` unless ``memory`` holds this phase's per-document state of ``total``
     documents and the smallest pair finder, naming the memory needed."""
-    need = _BYTES_PER_DOC * total + _GATHER_BYTES + _MIN_PAIR_MEMORY
+    gathers = _gather_bytes(total)
+    need = _BYTES_PER_DOC * total + gathers + _MIN_PAIR_MEMORY
     if memory < need:
         raise InvalidInput(
             f"memory budget of {memory / 2**20:,.0f} MiB is too small for {total:,} documents: "
             f"clustering keeps {_BYTES_PER_DOC} bytes per document in one process, plus "
-            f"{(_GATHER_BYTES + _MIN_PAIR_MEMORY) >> 20} MiB to compare and sort candidates; "
+            f"{(gathers + _MIN_PAIR_MEMORY) >> 20} MiB to compare and sort candidates; "
             "give --memory "
             f"{-(-need // 2**20):,}M or more")
 
@@ -296,7 +302,7 @@ class Clustering:
         """Union each input with the first input of its exact group (``exact_first``), record
         references' exact copies; return ``empty bool[total]`` (no text to compare)."""
         empty = (self.store.column("flags.bin", np.uint8) & EMPTY_FLAG) != 0
-        left = self.memory - _BYTES_PER_DOC * self.total - _GATHER_BYTES
+        left = self.memory - _BYTES_PER_DOC * self.total - _gather_bytes(self.total)
         finder = PairFinder(self.ref_count, max(left, _MIN_PAIR_MEMORY),
                             self.work.spill())
         # The first 64 bits are the bucket key, the other 64 confirm.
