@@ -12,16 +12,21 @@
    (``itemkey.same_item``) and its signature Jaccard reaches the threshold. Only accepted pairs
    are written, with their similarity.
 4. ``union_band``, band by band in this process: accepted input pairs are unioned, accepted
-   reference pairs contaminate the input. Verifying a pair that an earlier band already joined
-   is wasted work, but only a worker's: the components are those of the accepted pairs either
-   way, and this process never reads a signature.
+   reference pairs contaminate the input. Bands run in rounds of ``BANDS_PER_ROUND``; before
+   each round after the first this process writes every document's cluster root
+   (``WorkDir.roots``, 4 B a document), and the round's band tasks skip input pairs already in
+   one cluster: on near-duplicate-heavy data most pairs collide in most bands, and verifying
+   each once per band cost ~2 µs a pair. Skipping a pair already joined leaves the components
+   (those of the accepted pairs) as they are, and rounds of a fixed size keep the counts the
+   same for any number of workers. This process never reads a signature.
 5. ``settle_contamination``: exact copies inherit their group's; the n-gram rule adds more.
 6. ``choose_kept`` (the rule: ``deduplication.keep``): the kept document of every cluster.
 7. ``write_plan``: one plan file per input sign task (``deduplication.plan``), and the counts.
 
 The union-find stays here, as the one place that sees every band. The report's ``pairs``
-count ``candidate_pairs`` (all the bands' candidates, every one verified), ``verified_pairs``
-(those accepted) and ``rejected_pairs`` (the others).
+count ``candidate_pairs`` (all the bands' candidates), ``joined_pairs`` (skipped: already in
+one cluster after the earlier rounds), ``verified_pairs`` (verified and accepted) and
+``rejected_pairs`` (verified and not accepted).
 """
 
 from __future__ import annotations
@@ -80,6 +85,9 @@ _MIN_PAIR_MEMORY = 16 << 20  # a 500k-entry sort run
 # (deduplication.candidates): item keys and the sketch of long answers make the test of a pair
 # non-transitive. Most buckets are this small; a bucket of 8 makes 28 pairs instead of 7.
 BUCKET_CLIQUE = 8
+# Band tasks per round (``Clustering.run``): the first round verifies every candidate of its
+# bands, later ones only pairs the earlier rounds left in different clusters.
+BANDS_PER_ROUND = 4
 # report.json lists this many of the largest clusters, each with this many removed members.
 LARGEST_CLUSTERS, CLUSTER_SAMPLE = 5, 3
 
@@ -97,25 +105,28 @@ class BandTask:
     config: DedupConfig
     tasks: Layout = field(repr=False)
     source: str = "bands"
+    joined: bool = False  # skip input pairs in one cluster by ``WorkDir.roots`` (see run)
 
 
 def band_pairs(task: BandTask) -> dict[str, int]:
     """Write ``WorkDir.band_pairs(band, source)``: the band's accepted pairs (``ACCEPTED``
-    records, in candidate order); return how many candidates, how many accepted, and how many
-    sort runs spilled to disk."""
+    records, in candidate order); return how many candidates it verified (``pairs``), skipped
+    as already joined and accepted, and how many sort runs spilled to disk."""
     cfg = task.config
     store = SignStore(task.work, task.tasks, cfg.num_perm)
     member = read_array(task.work.members(task.source), bool, store.total)
-    # The task's memory: the member flags, a share for the verification batches, the rest
-    # for the pair finder.
+    roots = read_array(task.work.roots, np.uint32, store.total) if task.joined else None
+    # The task's memory: the member flags and roots, a share for the verification batches,
+    # the rest for the pair finder.
     verify_memory = task.memory // _VERIFY_SHARE
-    finder = PairFinder(task.ref_count, max(task.memory - verify_memory - store.total, 1 << 20),
+    held = store.total * (1 if roots is None else 5)
+    finder = PairFinder(task.ref_count, max(task.memory - verify_memory - held, 1 << 20),
                         task.work.spill(task.band, task.source), clique=BUCKET_CLIQUE)
     refs_only = task.source != "bands"
     mix = None if not cfg.compares_answers else "answers" if not refs_only else "question"
     # A verified pair gathers two signatures and copies them once: 16 bytes per permutation.
     batch = max(verify_memory // (16 * cfg.num_perm), _VERIFY_CHUNK)
-    counts = {"pairs": 0, "accepted": 0}
+    counts = {"pairs": 0, "joined": 0, "accepted": 0}
     try:
         keys = ((first, k, member[first : first + len(k)])
                 for first, k in store.band(task.band, cfg.rows, mix))
@@ -126,6 +137,10 @@ def band_pairs(task: BandTask) -> dict[str, int]:
             for a, b in finder.pairs(chunks, size_hint=int(member.sum())):
                 if refs_only:
                     a, b = a[a < task.ref_count], b[a < task.ref_count]
+                if roots is not None:
+                    todo = (a < task.ref_count) | (roots[a] != roots[b])
+                    counts["joined"] += len(a) - int(todo.sum())
+                    a, b = a[todo], b[todo]
                 pending.append((a, b))
                 size += len(a)
                 if size >= batch:
@@ -262,8 +277,8 @@ class Clustering:
         self.uf = UnionFind(total)
         self.contamination = Contamination(total if ref_count else 0)
         self.exact_first = np.arange(total, dtype=np.uint32)  # each document's exact group
-        self.stats = {"exact_pairs": 0, "candidate_pairs": 0, "verified_pairs": 0,
-                      "rejected_pairs": 0, "spilled_runs": 0}
+        self.stats = {"exact_pairs": 0, "candidate_pairs": 0, "joined_pairs": 0,
+                      "verified_pairs": 0, "rejected_pairs": 0, "spilled_runs": 0}
 
     def run(self) -> dict[str, Any]:
         """Decide every input document, write the plan; return the counts for the report."""
@@ -275,22 +290,33 @@ class Clustering:
             self.write_members(empty)
             del empty
             for source in ("bands", "qbands") if self.question_members() else ("bands",):
-                tasks = [BandTask(b, self.work, self.ref_count, self.band_memory(), self.config,
-                                  self.store.tasks, source)
-                         for b in range(self.config.bands)]
-                for band, result in enumerate(self.runner.run(band_pairs, tasks,
-                                                              self.work.markers(source))):
-                    self.stats["candidate_pairs"] += result["pairs"]
-                    self.stats["verified_pairs"] += result["accepted"]
-                    self.stats["rejected_pairs"] += result["pairs"] - result["accepted"]
-                    self.stats["spilled_runs"] += result["spilled_runs"]
-                    self.union_band(band, source)
+                for first in range(0, self.config.bands, BANDS_PER_ROUND):
+                    self.band_round(source, first)
             by_ngram = self.settle_contamination()
             decisions = self.choose_kept()
             self.write_plan(decisions)
             return self.summary(decisions, empty_text, by_ngram)
         finally:
             self.store.close()
+
+    def band_round(self, source: str, first: int) -> None:
+        """Bands ``first`` .. ``first + BANDS_PER_ROUND - 1`` of ``source``: their tasks, then
+        their accepted pairs into the union-find (module docstring, step 4)."""
+        joined = first > 0
+        if joined:
+            with atomic_write(self.work.roots) as f:
+                f.write(self.uf.roots().tobytes())
+        bands = range(first, min(first + BANDS_PER_ROUND, self.config.bands))
+        tasks = [BandTask(b, self.work, self.ref_count, self.band_memory(), self.config,
+                          self.store.tasks, source, joined) for b in bands]
+        for band, result in zip(bands, self.runner.run(band_pairs, tasks, self.work.markers(source)),
+                                strict=True):
+            self.stats["candidate_pairs"] += result["pairs"] + result["joined"]
+            self.stats["joined_pairs"] += result["joined"]
+            self.stats["verified_pairs"] += result["accepted"]
+            self.stats["rejected_pairs"] += result["pairs"] - result["accepted"]
+            self.stats["spilled_runs"] += result["spilled_runs"]
+            self.union_band(band, source)
 
     def band_memory(self) -> int:
         """The memory of each band task: what this process leaves of the budget, shared by the

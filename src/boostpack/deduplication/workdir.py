@@ -9,6 +9,7 @@ Layout::
     done-sign/ done-bands/ done-write/    task completion markers (see runtime.executor)
     pairs/member.bin          bool[documents]: who takes part in LSH
     pairs/<band>.bin          the accepted pairs of one band
+    pairs/roots.bin           cluster roots after the earlier rounds of band tasks
     pairs/qmember.bin, pairs/q<band>.bin   the same for the question-key bands, through which
                               references without an answer are matched
     spill/                    sorted runs of the pair finders, past their memory budget
@@ -78,6 +79,11 @@ class WorkDir:
     def members(self, source: str = "bands") -> Path:
         """Who takes part in LSH over the band keys of ``source`` (``bands`` or ``qbands``)."""
         return self.root / "pairs" / ("member.bin" if source == "bands" else "qmember.bin")
+
+    @property
+    def roots(self) -> Path:
+        """Every document's cluster root after the earlier rounds of band tasks (uint32[n])."""
+        return self.root / "pairs" / "roots.bin"
 
     def band_pairs(self, band: int, source: str = "bands") -> Path:
         return self.root / "pairs" / f"{'' if source == 'bands' else 'q'}{band:03d}.bin"
