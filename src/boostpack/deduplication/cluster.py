@@ -302,7 +302,8 @@ class Clustering:
     def band_round(self, source: str, first: int) -> None:
         """Bands ``first`` .. ``first + BANDS_PER_ROUND - 1`` of ``source``: their tasks, then
         their accepted pairs into the union-find (module docstring, step 4)."""
-        joined = first > 0
+        # Question-key bands pair references only, which are never skipped: no roots needed.
+        joined = first > 0 and source == "bands"
         if joined:
             with atomic_write(self.work.roots) as f:
                 f.write(self.uf.roots().tobytes())
