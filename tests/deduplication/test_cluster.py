@@ -85,7 +85,7 @@ def test_band_tasks_accept_the_pairs_of_a_brute_force_join(tmp_path: Path,
 
     def compare(work, results, ref_count, config, memory, runner):  # type: ignore[no-untyped-def]
         stats = real(work, results, ref_count, config, memory, runner)
-        store = SignStore(work, layout(results), config.num_perm)
+        store = SignStore(work, layout(results), config.num_perm, config.bands)
         try:
             sources = ["bands"] + (["qbands"] if work.members("qbands").exists() else [])
             for source in sources:

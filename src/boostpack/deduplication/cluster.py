@@ -5,8 +5,8 @@
 1. ``exact_groups``: inputs whose normalized text has the same 128-bit hash form one group (the
    pairs come from sorting the hashes, as for LSH); a reference equal to an input contaminates it.
 2. ``write_members``: one representative per exact group, and every reference, take part in LSH.
-3. ``band_pairs``, one task per LSH band, on worker processes: the band's keys from the
-   signatures (``SignStore.band``), candidate pairs from the sorted keys of the members
+3. ``band_pairs``, one task per LSH band, on worker processes: the band's keys (phase 1 wrote
+   them, ``SignStore.band``), candidate pairs from the sorted keys of the members
    (spilled to sorted runs past ``memory / workers``), and ``verify_pairs`` of every candidate:
    a pair is accepted when, with answers compared, its item keys agree
    (``itemkey.same_item``) and its signature Jaccard reaches the threshold. Only accepted pairs
@@ -113,7 +113,7 @@ def band_pairs(task: BandTask) -> dict[str, int]:
     records, in candidate order); return how many candidates it verified (``pairs``), skipped
     as already joined and accepted, and how many sort runs spilled to disk."""
     cfg = task.config
-    store = SignStore(task.work, task.tasks, cfg.num_perm)
+    store = SignStore(task.work, task.tasks, cfg.num_perm, cfg.bands)
     member = read_array(task.work.members(task.source), bool, store.total)
     roots = read_array(task.work.roots, np.uint32, store.total) if task.joined else None
     # The task's memory: the member flags and roots, a share for the verification batches,
@@ -123,13 +123,12 @@ def band_pairs(task: BandTask) -> dict[str, int]:
     finder = PairFinder(task.ref_count, max(task.memory - verify_memory - held, 1 << 20),
                         task.work.spill(task.band, task.source), clique=BUCKET_CLIQUE)
     refs_only = task.source != "bands"
-    mix = None if not cfg.compares_answers else "answers" if not refs_only else "question"
     # A verified pair gathers two signatures and copies them once: 16 bytes per permutation.
     batch = max(verify_memory // (16 * cfg.num_perm), _VERIFY_CHUNK)
     counts = {"pairs": 0, "joined": 0, "accepted": 0}
     try:
-        keys = ((first, k, member[first : first + len(k)])
-                for first, k in store.band(task.band, cfg.rows, mix))
+        band = store.question_band(task.band, cfg.rows) if refs_only else store.band(task.band)
+        keys = ((first, k, member[first : first + len(k)]) for first, k in band)
         chunks = ((k[m], np.flatnonzero(m).astype(np.uint32) + np.uint32(first)) for first, k, m in keys)
         with atomic_write(task.work.band_pairs(task.band, task.source)) as f:
             pending: list[tuple[np.ndarray, np.ndarray]] = []
@@ -270,7 +269,7 @@ class Clustering:
                  config: DedupConfig, memory: int, runner: TaskRunner) -> None:
         self.work, self.results, self.ref_count = work, results, ref_count
         self.config, self.memory, self.runner = config, memory, runner
-        self.store = SignStore(work, layout(results), config.num_perm)
+        self.store = SignStore(work, layout(results), config.num_perm, config.bands)
         self.total = total = self.store.total
         if total >= 0xFFFFFFFF:
             raise InvalidInput(f"{total} documents exceed the 2^32-1 a single dedup run supports")

@@ -8,8 +8,10 @@ boilerplate shingles left out: ``deduplication.boilerplate``), its item key
 n-gram overlap with the references. The files of task ``t``, in ``WorkDir.task(t)``, one value
 per document in document order::
 
-    sig.bin       uint32[n, num_perm]  MinHash signatures (phase 2 computes the LSH band keys
-                                       from them, one band per task: ``SignStore.band``)
+    sig.bin       uint32[n, num_perm]  MinHash signatures (phase 2 verifies candidates with them)
+    bands.bin     uint64 LSH band keys (``lsh.band_keys``, the item keys' ``itemkey.band_mix``
+                  XORed in when answers are compared), one band at a time per block of
+                  documents (``deduplication.bandfile``)
     exact.bin     uint64[n, 2]         128-bit hash of the normalized text (bucket key, check),
                                        with the item key mixed in when there is one
     key.bin       ITEM_KEY[n]          item keys, when answers are compared
@@ -43,15 +45,18 @@ from typing import Any, TypedDict
 import numpy as np
 import orjson
 
+from boostpack.deduplication.bandfile import BandWriter
 from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.decontam import NgramIndex, ngram_hashes
 from boostpack.deduplication.itemkey import (
     NO_ANSWER,
     answer_kind,
     answer_sketcher,
+    band_mix,
     item_exact_hashes,
     item_keys,
 )
+from boostpack.deduplication.lsh import band_keys
 from boostpack.deduplication.minhash import EMPTY_HASH_VALUE, MinHasher, exact_hashes
 from boostpack.deduplication.text import BatchTexts, batch_texts
 from boostpack.deduplication.workdir import WorkDir, dump_pickles, read_array
@@ -168,6 +173,7 @@ class _SignFiles:
             return stack.enter_context(atomic_write(d / name, "wb"))
 
         self.sig, self.exact, self.flags = out("sig.bin"), out("exact.bin"), out("flags.bin")
+        self.bands = BandWriter(out("bands.bin"), cfg.bands)
         self.keys = out("key.bin") if cfg.compares_answers else None
         self.ids, self.idend = out("ids.bin"), out("idend.bin")
         self.score = out("score.bin") if cfg.keep_max or cfg.keep == "longest" else None
@@ -185,14 +191,15 @@ class _SignFiles:
 
     def hashes(self, texts: BatchTexts, hasher: MinHasher, sketcher: MinHasher | None,
                result: SignResult) -> None:
-        """Signatures, exact hashes, item keys and flags of a batch; counts the documents with
-        a signature (and those without an answer) in ``result``."""
+        """Signatures, band keys, exact hashes, item keys and flags of a batch; counts the
+        documents with a signature (and those without an answer) in ``result``."""
         cfg = self.config
         signed = texts.signed
         sigs = hasher.signatures_packed(signed.data, signed.offsets)
         self.sig.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
         unsigned = (sigs == EMPTY_HASH_VALUE).all(axis=1)
         result["signed"] += int((~unsigned).sum())
+        bands = band_keys(sigs, cfg.bands, cfg.rows)
         exact = exact_hashes(signed.data, signed.offsets, cfg.digits)
         empty = (exact == _EMPTY_EXACT).all(axis=1)
         if texts.answers is not None and sketcher is not None:
@@ -203,6 +210,8 @@ class _SignFiles:
             empty &= (answer_exact == _EMPTY_EXACT).all(axis=1)
             exact = item_exact_hashes(exact, answer_exact, items)
             result["unanswered"] += int(((answer_kind(items) == NO_ANSWER) & ~unsigned).sum())
+            bands ^= band_mix(items)[:, None]
+        self.bands.add(bands)
         self.exact.write(np.ascontiguousarray(exact, dtype=np.uint64).tobytes())
         flags = np.where(empty, EMPTY_FLAG, np.where(unsigned, UNSIGNED_FLAG, 0)).astype(np.uint8)
         self.flags.write(flags.tobytes())
@@ -301,6 +310,7 @@ def sign_task(task: SignTask) -> SignResult:
             elif files.ngrams is not None:
                 files.reference_ngrams(texts.full())
             files.n += len(batch.records)
+        files.bands.close()
     result["n"] = files.n
     result["cuts"] = reader.cuts if reader is not None else files.cuts.cuts if files.cuts else []
     return result

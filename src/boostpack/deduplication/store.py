@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from boostpack.deduplication.bandfile import file_bytes, read_band
 from boostpack.deduplication.itemkey import ITEM_KEY, band_mix
 from boostpack.deduplication.lsh import band_key
 from boostpack.deduplication.workdir import WorkDir, corrupt, map_array, read_array
@@ -37,7 +38,7 @@ def _task_of(offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndar
 class SignStore:
     """Per-document columns, band keys, signatures and item keys of all tasks.
 
-    Columns are read whole. Signatures (and item keys) are swept for the band keys, and
+    Columns are read whole, a band's keys a block at a time. Signatures (and item keys) are
     gathered row by row in document order for the verification of candidate pairs: through a
     memory map with numpy indexing (a ``pread`` per row cost ~3 us with its Python loop, ~40%
     of phase 2 on the benchmark data); after each read ``MADV_DONTNEED`` unmaps the touched
@@ -45,8 +46,8 @@ class SignStore:
     process.
     """
 
-    def __init__(self, work: WorkDir, tasks: Layout, num_perm: int) -> None:
-        self.work, self.tasks, self.num_perm = work, tasks, num_perm
+    def __init__(self, work: WorkDir, tasks: Layout, num_perm: int, bands: int) -> None:
+        self.work, self.tasks, self.num_perm, self.bands = work, tasks, num_perm, bands
         self.sizes = np.array(tasks, dtype=np.int64).reshape(-1)
         self.offsets = np.concatenate(([0], np.cumsum(self.sizes)))
         self.total = int(self.offsets[-1])
@@ -71,9 +72,10 @@ class SignStore:
         return self._maps[key]
 
     def check_sizes(self, keys: bool) -> None:
-        """``CorruptData`` unless every task's signatures (and item keys) have the size its
-        document count gives: a file that turns out not to be needed is damaged all the same."""
-        per_doc = {"sig.bin": 4 * self.num_perm}
+        """``CorruptData`` unless every task's signatures, band keys (and item keys) have the
+        size its document count gives: a file that turns out not to be needed is damaged all
+        the same."""
+        per_doc = {"sig.bin": 4 * self.num_perm, "bands.bin": file_bytes(1, self.bands)}
         if keys:
             per_doc["key.bin"] = ITEM_KEY.itemsize
         for i, n in enumerate(self.sizes.tolist()):
@@ -94,29 +96,29 @@ class SignStore:
         out = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         return out.reshape(-1, width) if width > 1 else out
 
-    def band(self, b: int, rows: int, mix: str | None = None,
-             step: int = 1 << 16) -> Iterator[tuple[int, np.ndarray]]:
-        """(first doc, keys uint64[m]) of LSH band ``b`` (of ``rows`` rows), ``step`` documents at
-        a time in document order: ``lsh.band_key`` of the signatures, the item keys'
-        ``itemkey.band_mix`` XORed in unless ``mix`` is None (``"answers"``: question and
-        answer keys; ``"question"``: the question key alone). Computed here rather than kept
-        from phase 1: 8 bytes a document and band on disk against one sequential read of the
-        signatures per band."""
+    def band(self, b: int) -> Iterator[tuple[int, np.ndarray]]:
+        """(first doc, keys uint64[m]) of LSH band ``b`` in document order, from the band keys
+        phase 1 wrote (``deduplication.bandfile``)."""
+        for i, n in enumerate(self.sizes.tolist()):
+            for first, keys in read_band(self.work.task(i) / "bands.bin", n, self.bands, b):
+                yield int(self.offsets[i]) + first, keys
+
+    def question_band(self, b: int, rows: int, step: int = 1 << 16) -> Iterator[tuple[int, np.ndarray]]:
+        """(first doc, keys uint64[m]) of LSH band ``b`` (of ``rows`` rows) with the question
+        key alone mixed in (``itemkey.band_mix(answers=False)``), ``step`` documents at a time
+        in document order, computed from the signatures: only runs with references without an
+        answer need these, so phase 1 does not write them."""
         for i, n in enumerate(self.sizes.tolist()):
             if not n:
                 continue
             sig_map, sig = self._rows(i)
-            key_map, items = self._rows(i, "key.bin") if mix is not None else (None, None)
+            key_map, items = self._rows(i, "key.bin")
             for s in range(0, n, step):
                 e = min(s + step, n)
-                keys = band_key(sig[s:e], b, rows)
-                if items is not None:
-                    keys ^= band_mix(items[s:e], answers=mix == "answers")
-                yield int(self.offsets[i]) + s, keys
+                yield int(self.offsets[i]) + s, band_key(sig[s:e], b, rows) ^ band_mix(items[s:e], answers=False)
                 # The pages read stay in the page cache, not in this process's memory.
                 for m in (sig_map, key_map):
-                    if m is not None:
-                        m.madvise(mmap.MADV_DONTNEED)
+                    m.madvise(mmap.MADV_DONTNEED)
 
     def signatures(self, docs: np.ndarray) -> np.ndarray:
         """uint32[len(docs), num_perm]: the signatures of ``docs``, read from the task files."""

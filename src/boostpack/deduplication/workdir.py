@@ -102,7 +102,7 @@ class WorkDir:
 
 
 # The sign task files that only phase 2 reads (deduplication.sign).
-CLUSTER_ONLY = ("sig.bin", "key.bin", "exact.bin", "flags.bin", "score.bin", "ngrams.bin",
+CLUSTER_ONLY = ("sig.bin", "bands.bin", "key.bin", "exact.bin", "flags.bin", "score.bin", "ngrams.bin",
                 "ngram_doc.bin", "ngram_ref.bin", "ngram_sim.bin")
 
 
