@@ -86,30 +86,27 @@ def test_band_tasks_accept_the_pairs_of_a_brute_force_join(tmp_path: Path,
     def compare(work, results, ref_count, config, memory, runner):  # type: ignore[no-untyped-def]
         stats = real(work, results, ref_count, config, memory, runner)
         store = SignStore(work, layout(results), config.num_perm, config.bands)
-        try:
-            sources = ["bands"] + (["qbands"] if work.members("qbands").exists() else [])
-            for source in sources:
-                members = read_array(work.members(source), bool, store.total)
-                refs_only = source == "qbands"
-                mix = None if not config.compares_answers else "question" if refs_only else "answers"
-                expected = brute_force(store, members, config, ref_count, mix, refs_only)
-                # Bands after the first round skip input pairs the earlier rounds joined.
-                joined = UnionFind(store.total)
-                for band in range(config.bands):
-                    if band % cl.BANDS_PER_ROUND == 0:
-                        roots = joined.roots()
-                    got = np.concatenate(list(cl.read_accepted(work, band, store.total, source))
-                                         or [np.zeros(0, cl.ACCEPTED)])
-                    pairs = set(zip(got["a"].tolist(), got["b"].tolist(), strict=True))
-                    assert len(pairs) == len(got)
-                    skipped = {(a, b) for a, b in expected[band]
-                               if a >= ref_count and roots[a] == roots[b]}
-                    assert pairs == expected[band] - skipped, (source, band)
-                    inputs = got["a"] >= ref_count
-                    joined.union(got["a"][inputs], got["b"][inputs])
-                checked.append(source)
-        finally:
-            store.close()
+        sources = ["bands"] + (["qbands"] if work.members("qbands").exists() else [])
+        for source in sources:
+            members = read_array(work.members(source), bool, store.total)
+            refs_only = source == "qbands"
+            mix = None if not config.compares_answers else "question" if refs_only else "answers"
+            expected = brute_force(store, members, config, ref_count, mix, refs_only)
+            # Bands after the first round skip input pairs the earlier rounds joined.
+            joined = UnionFind(store.total)
+            for band in range(config.bands):
+                if band % cl.BANDS_PER_ROUND == 0:
+                    roots = joined.roots()
+                got = np.concatenate(list(cl.read_accepted(work, band, store.total, source))
+                                     or [np.zeros(0, cl.ACCEPTED)])
+                pairs = set(zip(got["a"].tolist(), got["b"].tolist(), strict=True))
+                assert len(pairs) == len(got)
+                skipped = {(a, b) for a, b in expected[band]
+                           if a >= ref_count and roots[a] == roots[b]}
+                assert pairs == expected[band] - skipped, (source, band)
+                inputs = got["a"] >= ref_count
+                joined.union(got["a"][inputs], got["b"][inputs])
+            checked.append(source)
         return stats
 
     monkeypatch.setattr(dd, "cluster", compare)

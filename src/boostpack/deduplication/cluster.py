@@ -126,28 +126,25 @@ def band_pairs(task: BandTask) -> dict[str, int]:
     # A verified pair gathers two signatures and copies them once: 16 bytes per permutation.
     batch = max(verify_memory // (16 * cfg.num_perm), _VERIFY_CHUNK)
     counts = {"pairs": 0, "joined": 0, "accepted": 0}
-    try:
-        band = store.question_band(task.band, cfg.rows) if refs_only else store.band(task.band)
-        keys = ((first, k, member[first : first + len(k)]) for first, k in band)
-        chunks = ((k[m], np.flatnonzero(m).astype(np.uint32) + np.uint32(first)) for first, k, m in keys)
-        with atomic_write(task.work.band_pairs(task.band, task.source)) as f:
-            pending: list[tuple[np.ndarray, np.ndarray]] = []
-            size = 0
-            for a, b in finder.pairs(chunks, size_hint=int(member.sum())):
-                if refs_only:
-                    a, b = a[a < task.ref_count], b[a < task.ref_count]
-                if roots is not None:
-                    todo = (a < task.ref_count) | (roots[a] != roots[b])
-                    counts["joined"] += len(a) - int(todo.sum())
-                    a, b = a[todo], b[todo]
-                pending.append((a, b))
-                size += len(a)
-                if size >= batch:
-                    _write_accepted(f, store, pending, task, counts)
-                    pending, size = [], 0
-            _write_accepted(f, store, pending, task, counts)
-    finally:
-        store.close()
+    band = store.question_band(task.band, cfg.rows) if refs_only else store.band(task.band)
+    keys = ((first, k, member[first : first + len(k)]) for first, k in band)
+    chunks = ((k[m], np.flatnonzero(m).astype(np.uint32) + np.uint32(first)) for first, k, m in keys)
+    with atomic_write(task.work.band_pairs(task.band, task.source)) as f:
+        pending: list[tuple[np.ndarray, np.ndarray]] = []
+        size = 0
+        for a, b in finder.pairs(chunks, size_hint=int(member.sum())):
+            if refs_only:
+                a, b = a[a < task.ref_count], b[a < task.ref_count]
+            if roots is not None:
+                todo = (a < task.ref_count) | (roots[a] != roots[b])
+                counts["joined"] += len(a) - int(todo.sum())
+                a, b = a[todo], b[todo]
+            pending.append((a, b))
+            size += len(a)
+            if size >= batch:
+                _write_accepted(f, store, pending, task, counts)
+                pending, size = [], 0
+        _write_accepted(f, store, pending, task, counts)
     return {**counts, "spilled_runs": finder.runs_spilled}
 
 
@@ -281,22 +278,19 @@ class Clustering:
 
     def run(self) -> dict[str, Any]:
         """Decide every input document, write the plan; return the counts for the report."""
-        try:
-            check_memory(self.total, self.memory)
-            self.store.check_sizes(keys=self.config.compares_answers)
-            empty = self.exact_groups()
-            empty_text = int(empty[self.ref_count :].sum())
-            self.write_members(empty)
-            del empty
-            for source in ("bands", "qbands") if self.question_members() else ("bands",):
-                for first in range(0, self.config.bands, BANDS_PER_ROUND):
-                    self.band_round(source, first)
-            by_ngram = self.settle_contamination()
-            decisions = self.choose_kept()
-            self.write_plan(decisions)
-            return self.summary(decisions, empty_text, by_ngram)
-        finally:
-            self.store.close()
+        check_memory(self.total, self.memory)
+        self.store.check_sizes(keys=self.config.compares_answers)
+        empty = self.exact_groups()
+        empty_text = int(empty[self.ref_count :].sum())
+        self.write_members(empty)
+        del empty
+        for source in ("bands", "qbands") if self.question_members() else ("bands",):
+            for first in range(0, self.config.bands, BANDS_PER_ROUND):
+                self.band_round(source, first)
+        by_ngram = self.settle_contamination()
+        decisions = self.choose_kept()
+        self.write_plan(decisions)
+        return self.summary(decisions, empty_text, by_ngram)
 
     def band_round(self, source: str, first: int) -> None:
         """Bands ``first`` .. ``first + BANDS_PER_ROUND - 1`` of ``source``: their tasks, then
