@@ -3,8 +3,10 @@ markers, errors, bounded prefetch."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -172,3 +174,15 @@ def test_without_ray_the_backend_says_how_to_get_it(monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     with pytest.raises(InvalidInput, match=r"pip install 'boostpack\[ray\]'"):
         RayBackend()
+
+
+def test_warm_starts_every_worker_before_the_first_task() -> None:
+    before = set(multiprocessing.active_children())
+    with TaskRunner(2) as runner:
+        runner.warm("boostpack.deduplication.sign")
+        deadline = time.monotonic() + 60
+        while len(set(multiprocessing.active_children()) - before) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(set(multiprocessing.active_children()) - before) == 2
+        assert list(runner.run(abs, [-1, -2, -3])) == [1, 2, 3]
+        assert runner.usage()["tasks"] == 3  # the imports are not tasks

@@ -114,6 +114,11 @@ class TaskRunner:
     def close(self) -> None:
         self.backend.close()
 
+    def warm(self, *modules: str) -> None:
+        """Start the backend's workers now, importing ``modules``, while this process goes on
+        with a stage's serial start (see ``LocalProcesses.warm``)."""
+        self.backend.warm(modules)
+
     def check_shared(self, read: Sequence[str | os.PathLike[str]],
                      write_dir: str | os.PathLike[str]) -> None:
         """Refuse, before any work, input files the workers cannot read or an output directory

@@ -165,6 +165,9 @@ class RayBackend:
 
         check_shared(self.remote, self.cwd, read, write_dir)
 
+    def warm(self, modules: Sequence[str]) -> None:
+        """Nothing: Ray starts its workers when a task needs one, on its own schedule."""
+
     def close(self) -> None:
         if self._owner:
             import ray
