@@ -283,14 +283,23 @@ static const uint8_t SYMBOL[256] = {
  * answer have one of those and are code; the others are worked arithmetic ("75 + 61 = 136"),
  * compared by their last number and sketch like other prose. */
 static int code_like(const uint8_t *s, size_t len) {
+    /* The layout first, with memchr: most prose has none, and then nothing is counted. */
+    const uint8_t *end = s + len;
+    int layout = memchr(s, '{', len) != NULL || memchr(s, ';', len) != NULL;
+    for (const uint8_t *p = s; !layout && (p = memchr(p, ':', (size_t)(end - p))) != NULL; p++) {
+        layout = p + 1 < end && p[1] == ':';
+    }
+    for (const uint8_t *p = s; !layout && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+        layout = p + 1 < end && (p[1] == ' ' || p[1] == '\t');
+    }
+    if (!layout) {
+        return 0;
+    }
     size_t count = 0;
-    int layout = 0;
     for (size_t i = 0; i < len; i++) {
         count += SYMBOL[s[i]];
-        layout |= s[i] == '{' || s[i] == ';' || (s[i] == ':' && i + 1 < len && s[i + 1] == ':') ||
-                  (s[i] == '\n' && i + 1 < len && (s[i + 1] == ' ' || s[i + 1] == '\t'));
     }
-    return layout && 100 * count >= 3 * len;
+    return 100 * count >= 3 * len;
 }
 
 /* Whether s[i:] is the LaTeX command cmd (with its backslash) not followed by a letter. */
@@ -303,12 +312,28 @@ static int edge(uint8_t c) {
     return c != 0 && strchr(".,;:!?'\"*", c) != NULL;
 }
 
+/* Bytes canon_key writes as they are, lower-cased: all but whitespace, '$', ',' (a thousands
+ * separator is dropped) and '\\' (LaTeX commands are rewritten). */
+static inline int plain(uint8_t c) {
+    return !is_space(c) && c != '$' && c != ',' && c != '\\';
+}
+
 /* The key of canon(s[0:len]) (itemkey.h); buf has room for len bytes. */
 static uint64_t canon_key(const uint8_t *s, size_t len, uint8_t *buf) {
     static const char *const dropped[] = {"\\left", "\\right", "\\displaystyle"};
     size_t o = 0;
     int space = 0; /* whitespace skipped since the last byte written */
     for (size_t i = 0; i < len;) {
+        /* Bytes the rules below only lower-case, after one that was written: copied in a run
+         * (most of a code answer). */
+        if (!space) {
+            while (i < len && plain(s[i])) {
+                buf[o++] = lower(s[i++]);
+            }
+            if (i == len) {
+                break;
+            }
+        }
         const uint8_t c = s[i];
         if (is_space(c)) {
             space = 1;
