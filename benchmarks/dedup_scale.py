@@ -10,8 +10,10 @@ size into ``--data-dir`` (a temporary directory, removed at the end, unless give
 keeps the inputs, and a later run with the same sizes and seed reuses them) as ``.jsonl.zst`` in
 16 MB frames, which dedup splits into tasks. ``--dedup-args`` go to every ``dedup`` run as they
 are (e.g. ``--dedup-args=--no-answer-check`` for text dedup). Each run is the real CLI in a
-subprocess, sampled every ``--poll`` seconds for the CPU time of the process tree (so each phase
-of ``report.json``'s wall-clock ``timings`` gets the CPU spent inside it), the peak RSS of the
+subprocess. The CPU of each phase is ``report.json``'s ``execution.phase_cpu`` (the process
+tree's CPU time read by dedup itself at the phase boundaries); where it is missing, the CPU time
+of the process tree sampled every ``--poll`` seconds is cut at the phases' wall-clock
+``timings``, which misplaces up to ~0.5 s of CPU per boundary. Sampled too: the peak RSS of the
 parent and of the largest worker, and the size of ``OUTDIR/.work`` (peak scratch). Total CPU is
 exact (``getrusage`` of the children). Reported per size: CPU-s per million records by phase,
 candidate pairs, the peaks; across sizes, the fitted growth exponent (log-log slope) of total
@@ -140,13 +142,16 @@ def run_dedup(path: Path, out: Path, workers: int, memory: str, poll: float,
     report = json.loads(stdout)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     timeline = [*sampler.timeline, (end, cpu)]
-    # The phases run back to back and end just before the process exits.
-    t = end - report["timings"]["total"] - 0.05
-    phase_cpu, last = {}, _cpu_at(timeline, t)
-    for name in PHASES:
-        t += report["timings"].get(name, 0.0)
-        now = _cpu_at(timeline, t)
-        phase_cpu[name], last = now - last, now
+    phase_cpu = report.get("execution", {}).get("phase_cpu")
+    if not phase_cpu:
+        # Without the report's own figures (no /proc): the phases run back to back and end just
+        # before the process exits, so the sampled timeline is cut at their wall times.
+        t = end - report["timings"]["total"] - 0.05
+        phase_cpu, last = {}, _cpu_at(timeline, t)
+        for name in PHASES:
+            t += report["timings"].get(name, 0.0)
+            now = _cpu_at(timeline, t)
+            phase_cpu[name], last = now - last, now
     phase_cpu["other"] = cpu - sum(phase_cpu.values())  # start-up, imports, joining outputs
     return {"records": report["input"], "input_bytes": report["input_bytes"],
             "removed": report["removed"], "reasons": report.get("reasons", {}),

@@ -86,7 +86,7 @@ from boostpack.errors import InvalidInput
 from boostpack.runtime.atomic import atomic_write
 from boostpack.runtime.executor import TaskRunner, check_backend, open_runner
 from boostpack.runtime.outdir import StageOutput, claim, file_states
-from boostpack.runtime.peaks import children_peak_rss, peak_rss
+from boostpack.runtime.peaks import PhaseClock, children_peak_rss, peak_rss
 from boostpack.runtime.sizes import parse_size
 
 __all__ = ["DedupConfig", "dedup", "removed_line"]
@@ -184,26 +184,26 @@ def _run(runner: TaskRunner, work: WorkDir, out: Path, input_files: list[str],
     started = {p: workdir.file_stat(p) for p in input_files}  # phase 3 re-reads splits of the inputs
     tasks, file_of = _sign_tasks(ref_files, input_files, work, config, split_bytes, batch_lines)
     n_ref = sum(t.is_ref for t in tasks)
-    timings: dict[str, float] = {}
-    t = time.monotonic()
+    clock = PhaseClock()
     _boilerplate_once(work, input_files, ref_files, config)
     results = _sign_all(runner, tasks, n_ref, work, config, ref_files, file_of)
-    timings["read_sign"] = time.monotonic() - t
+    clock.lap("read_sign")
     scratch = [workdir.scratch_bytes(work)]  # at each phase's end: the peaks, but for spills
 
-    t = time.monotonic()
+    clock.start()
     clusters = _cluster_once(work, results, n_ref, config, memory, runner, scratch)
-    timings["cluster"] = time.monotonic() - t
+    clock.lap("cluster")
 
-    t = time.monotonic()
     written = _write_all(runner, work, out, tasks[n_ref:], results, file_of, started,
                          input_files, len(ref_files), checks.sample_docs(clusters), config,
                          scratch)
-    timings["write"] = time.monotonic() - t
+    clock.lap("write")
     report = _report(config, results, n_ref, written, clusters, input_files, ref_files,
-                     runner, memory, timings)
+                     runner, memory, clock.wall)
+    # CPU per phase across the local worker pool (Ray's workers are on other machines).
+    phase_cpu = clock.cpu if report["execution"]["backend"] == "local" else None
     report["execution"].update(peak_scratch_bytes=max(scratch), peak_rss_parent=peak_rss(),
-                               peak_rss_worker=children_peak_rss())
+                               peak_rss_worker=children_peak_rss(), phase_cpu=phase_cpu)
     report["largest_clusters"] = checks.cluster_samples(clusters, written, work, results)
     report["against"]["per_file"] = references.per_file(results, file_of, ref_files)
     references.add_removed(report["against"]["per_file"], clusters["contaminated_by_ref_task"],
