@@ -95,7 +95,7 @@ def test_band_tasks_accept_the_pairs_of_a_brute_force_join(tmp_path: Path,
             # Bands after the first round skip input pairs the earlier rounds joined.
             joined = UnionFind(store.total)
             for band in range(config.bands):
-                if band % cl.BANDS_PER_ROUND == 0:
+                if band in {r.start for r in cl.band_rounds(config.bands)}:
                     roots = joined.roots()
                 got = np.concatenate(list(cl.read_accepted(work, band, store.total, source))
                                      or [np.zeros(0, cl.ACCEPTED)])
@@ -173,3 +173,11 @@ def test_check_memory_names_what_a_large_run_needs() -> None:
     cl.check_memory(200_000_000, 18 << 30)
     with pytest.raises(InvalidInput, match=r"200,000,000 documents.*--memory"):
         cl.check_memory(200_000_000, 16 << 30)
+
+
+@pytest.mark.parametrize("bands", [1, 2, 3, 7, 25, 128])
+def test_band_rounds_cover_every_band_once_in_doubling_rounds(bands: int) -> None:
+    rounds = cl.band_rounds(bands)
+    assert [b for r in rounds for b in r] == list(range(bands))
+    assert [len(r) for r in rounds[:-1]] == [2**i for i in range(len(rounds) - 1)]
+    assert 1 <= len(rounds[-1]) <= 2 ** (len(rounds) - 1)
