@@ -30,6 +30,12 @@ def _write(path: Path, sizes: list[int], direct: bool) -> tuple[bytes, bool]:
     return bytes(expected), still_direct
 
 
+def _falls_back(path: Path, sizes: list[int]) -> None:
+    expected, still_direct = _write(path, sizes, direct=True)
+    assert path.read_bytes() == expected
+    assert not still_direct
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sizes=st.lists(st.integers(0, 20_000), max_size=12), direct=st.booleans())
@@ -54,9 +60,7 @@ def test_a_refused_open_falls_back_to_ordinary_writes(tmp_path: Path,
         return real_open(path, flags, mode)
 
     monkeypatch.setattr(os, "open", no_direct)
-    expected, still_direct = _write(tmp_path / "out", [5000, 70_000, 3], direct=True)
-    assert (tmp_path / "out").read_bytes() == expected
-    assert not still_direct
+    _falls_back(tmp_path / "out", [5000, 70_000, 3])
 
 
 def test_a_refused_write_falls_back_to_ordinary_writes(tmp_path: Path,
@@ -73,9 +77,7 @@ def test_a_refused_write_falls_back_to_ordinary_writes(tmp_path: Path,
         return real_write(fd, data)
 
     monkeypatch.setattr(os, "write", refuse_direct)
-    expected, still_direct = _write(tmp_path / "out", [9000, 20_000, 1], direct=True)
-    assert (tmp_path / "out").read_bytes() == expected
-    assert not still_direct
+    _falls_back(tmp_path / "out", [9000, 20_000, 1])
 
 
 def test_discard_after_a_failed_write_closes_the_file(tmp_path: Path,
