@@ -279,12 +279,12 @@ def _read_compressed(piece: InputPiece, setup: ReadSetup) -> Iterator[DocBatch]:
 
 
 def _read_plain(piece: InputPiece, setup: ReadSetup) -> Iterator[DocBatch]:
-    """A plain JSONL file or a range of one (``_read_compressed`` without gaps): each block is read straight into one reused buffer,
-    behind the unfinished last line of the block before, so the input is copied only by the
-    kernel. (Read as 1 MB ``bytes`` on a read-ahead thread and joined into 4 MB blocks, the
-    join alone took 0.126 s per 300 MB, ~0.07 CPU-s per 100 MB of text, and each chunk was
-    fresh memory to fault in; the read-ahead bought nothing here, a page-cache read being a
-    copy.)"""
+    """A plain JSONL file or a range of one (``_read_compressed`` without gaps): each block is
+    read straight into one reused buffer, behind the unfinished last line of the block before,
+    so the input is copied only by the kernel. (Read as 1 MB ``bytes`` on a read-ahead thread
+    and joined into 4 MB blocks, the join alone took 0.126 s per 300 MB, ~0.07 CPU-s per
+    100 MB of text, and each chunk was fresh memory to fault in; the read-ahead bought nothing
+    here, a page-cache read being a copy.)"""
     reader = _PieceReader(piece, setup)
     buf = bytearray(_BLOCK_BYTES)
     held = 0  # buf[:held]: the unfinished last line of what was read
