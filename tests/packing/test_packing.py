@@ -149,7 +149,9 @@ def test_frame_documents() -> None:
         frame_documents(ids, np.array([0, 9]), None, None)
 
 
-def _run_packer(docs: list[np.ndarray], batches: list[int], **kw) -> tuple[list, Packer]:
+def _run_packer(docs: list[np.ndarray], batches: list[int], read=lambda block: block,
+                **kw) -> tuple[list, Packer]:
+    """``read(block)`` of every block, taken as it comes (before the next is packed)."""
     packer = Packer(pad_id=0, dtype=np.dtype("<u4"), **kw)
     blocks, i = [], 0
     for size in [*batches, len(docs)]:
@@ -158,8 +160,8 @@ def _run_packer(docs: list[np.ndarray], batches: list[int], **kw) -> tuple[list,
         if not chunk:
             continue
         offsets = np.concatenate([[0], np.cumsum([len(d) for d in chunk])])
-        blocks += list(packer.add(np.concatenate(chunk), offsets))
-    blocks += list(packer.finish())
+        blocks += [read(b) for b in packer.add(np.concatenate(chunk), offsets)]
+    blocks += [read(b) for b in packer.finish()]
     return blocks, packer
 
 
@@ -304,3 +306,19 @@ def test_packer_framing_equals_framed_documents(lengths: list[int], seq_len: int
         for name in ("tokens", "seq_ptr", "start", "length", "doc", "loss"):
             np.testing.assert_array_equal(getattr(g, name), getattr(w, name))
         assert g.split_documents == w.split_documents
+
+
+@given(lengths=st.lists(st.integers(1, 30), max_size=40), seq_len=st.integers(1, 16),
+       strategy=st.sampled_from(STRATEGIES), window=st.integers(1, 8),
+       batches=st.lists(st.integers(0, 9), max_size=8))
+def test_reused_rows_give_the_blocks_of_fresh_rows(lengths: list[int], seq_len: int,
+                                                   strategy: str, window: int,
+                                                   batches: list[int]) -> None:
+    """``reuse_rows``: each block, read before the next is asked for, is the block a packer
+    with fresh rows per window gives."""
+    rng = np.random.default_rng(len(lengths))
+    docs = [rng.integers(1, 1000, size=n).astype(np.uint32) for n in lengths]
+    kw = dict(seq_len=seq_len, strategy=strategy, window=window, window_tokens=48)
+    expected, _ = _run_packer(docs, batches, **kw)
+    got, _ = _run_packer(docs, batches, read=lambda b: b.tokens.tolist(), reuse_rows=True, **kw)
+    assert got == [b.tokens.tolist() for b in expected]

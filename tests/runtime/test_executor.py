@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from boostpack.errors import InvalidInput
-from boostpack.runtime.backends import InProcess, LocalBackend, LocalProcesses
+from boostpack.runtime.backends import (
+    InProcess,
+    LocalBackend,
+    LocalProcesses,
+    Staggered,
+    hand_off,
+)
 from boostpack.runtime.executor import TaskRunner, open_runner, run_tasks, task_fingerprint
 
 
@@ -112,8 +119,8 @@ class ThreadBackend(LocalBackend):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-BACKENDS = {"in-process": InProcess, "processes": lambda: LocalProcesses(2),
-            "threads": lambda: ThreadBackend(2)}
+BACKENDS = {"in-process": InProcess, "staggered": Staggered,
+            "processes": lambda: LocalProcesses(2), "threads": lambda: ThreadBackend(2)}
 
 
 @pytest.mark.parametrize("make", BACKENDS.values(), ids=BACKENDS.keys())
@@ -132,7 +139,8 @@ def test_every_backend_gives_task_order_resume_and_errors(tmp_path: Path, make) 
     assert not {"0", "1", "2"} & set(log.read_text().split())  # replayed from markers
 
 
-@pytest.mark.parametrize(("make", "ahead"), [(InProcess, 0), (lambda: LocalProcesses(2), 4)])
+@pytest.mark.parametrize(("make", "ahead"), [(InProcess, 0), (Staggered, 1),
+                                             (lambda: LocalProcesses(2), 4)])
 def test_tasks_are_pulled_at_most_prefetch_ahead(tmp_path: Path, make, ahead: int) -> None:
     pulled = []
 
@@ -186,3 +194,55 @@ def test_warm_starts_every_worker_before_the_first_task() -> None:
         assert len(set(multiprocessing.active_children()) - before) == 2
         assert list(runner.run(abs, [-1, -2, -3])) == [1, 2, 3]
         assert runner.usage()["tasks"] == 3  # the imports are not tasks
+
+
+def test_staggered_task_starts_when_the_one_before_hands_off() -> None:
+    """Task k+1 starts only after task k's ``hand_off``, and runs while task k finishes."""
+    n = 6
+    events: list[tuple[str, int]] = []
+    lock = threading.Lock()
+    started = [threading.Event() for _ in range(n)]
+
+    def note(what: str, x: int) -> None:
+        with lock:
+            events.append((what, x))
+
+    def task(x: int) -> int:
+        note("start", x)
+        started[x].set()
+        note("hand off", x)
+        hand_off()
+        if x + 1 < n:  # the next task starts before this one ends
+            assert started[x + 1].wait(10), f"task {x + 1} did not start while {x} finished"
+        note("end", x)
+        return x * x
+
+    with TaskRunner(backend=Staggered()) as runner:
+        assert list(runner.run(task, range(n))) == [x * x for x in range(n)]
+    for x in range(n - 1):
+        assert events.index(("hand off", x)) < events.index(("start", x + 1))
+        assert events.index(("start", x + 1)) < events.index(("end", x))
+
+
+def test_staggered_task_that_never_hands_off_runs_alone(tmp_path: Path) -> None:
+    """Without ``hand_off`` a task holds the next one back until it ends; after a failure the
+    tasks waiting behind it never start."""
+    running = threading.Semaphore(1)
+
+    def one_at_a_time(task: tuple[str, int]) -> int:
+        assert running.acquire(blocking=False), "two tasks ran at once"
+        try:
+            return fail_on_three(task)
+        finally:
+            running.release()
+
+    log = tmp_path / "log"
+    with TaskRunner(backend=Staggered()) as runner, pytest.raises(RuntimeError, match="task 3"):
+        list(runner.run(one_at_a_time, [(str(log), x) for x in range(8)]))
+    assert log.read_text().split() == ["0", "1", "2"]
+
+
+def test_hand_off_outside_staggered_is_a_no_op() -> None:
+    hand_off()
+    with TaskRunner(backend=InProcess()) as runner:
+        assert list(runner.run(lambda x: (hand_off(), x)[1], range(3))) == [0, 1, 2]

@@ -29,6 +29,7 @@ from boostpack.format.manifest import (
     write_manifest,
 )
 from boostpack.runtime.atomic import TMP_PREFIX, naming_output
+from boostpack.runtime.direct_io import AppendFile
 
 
 def token_dtype(vocab_size: int) -> np.dtype:
@@ -46,12 +47,13 @@ def dtype_name(dtype: np.dtype) -> str:
 
 class HashingFile:
     """A temp file written sequentially while its xxh3 and size are accumulated, renamed into
-    place by ``commit`` (fsync first), deleted by ``discard``."""
+    place by ``commit`` (fsync first), deleted by ``discard``. ``large``: written past the page
+    cache where the system allows it (``runtime.direct_io``: token shards)."""
 
-    def __init__(self, final: Path) -> None:
+    def __init__(self, final: Path, large: bool = False) -> None:
         self.final = final
         self.tmp = final.with_name(f"{TMP_PREFIX}{final.name}.{os.getpid()}")
-        self._f = open(self.tmp, "wb")  # noqa: SIM115 - closed in commit/discard
+        self._out = AppendFile(self.tmp, direct=large)
         self._hash = xxhash.xxh3_64()
         self.nbytes = 0
 
@@ -59,21 +61,19 @@ class HashingFile:
         """Append ``data`` (anything exposing a contiguous buffer)."""
         view = memoryview(data).cast("B")
         with naming_output(self.final):
-            self._f.write(view)
+            self._out.write(view)
         self._hash.update(view)
         self.nbytes += view.nbytes
 
     def commit(self) -> dict[str, Any]:
         """Rename into place; return the manifest's entry for the file."""
         with naming_output(self.final):
-            self._f.flush()
-            os.fsync(self._f.fileno())
-            self._f.close()
+            self._out.close(sync=True)
         os.replace(self.tmp, self.final)
         return {"path": self.final.name, "bytes": self.nbytes, "xxh3": self._hash.hexdigest()}
 
     def discard(self) -> None:
-        self._f.close()
+        self._out.discard()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.tmp)
 
@@ -233,7 +233,7 @@ class ShardWriter:
 
     def _open_shard(self) -> None:
         name = shard_name(len(self.shards))
-        self._tokens = HashingFile(self.directory / f"{name}.tokens")
+        self._tokens = HashingFile(self.directory / f"{name}.tokens", large=True)
         self._rows = 0
         self._shard_pieces = 0
         self._ptr_parts = [np.zeros(1, dtype="<u8")]

@@ -92,8 +92,8 @@ class FastLane:
         """Whether the file's lines are read as flat records by now (its format is known)."""
         return cls.fmt in ("qa", "text") and cls.convert is not None
 
-    def lines(self, reader: _PieceReader, data: bytes, start: int, stop: int, offset: int,
-              line_no: int) -> int:
+    def lines(self, reader: _PieceReader, data: bytes | bytearray, start: int, stop: int,
+              offset: int, line_no: int) -> int:
         """Handle the lines of ``data[start:stop]`` (ending in a newline), at stream
         ``offset + start``, after ``line_no`` lines of the piece; returns how many there were."""
         raw = np.frombuffer(data, dtype=np.uint8)[start:stop]
@@ -115,7 +115,7 @@ class FastLane:
         slow = np.flatnonzero(np.diff(np.concatenate(([1], good.view(np.int8), [1]))) == -1)
         line_starts = np.concatenate(([0], line_end[:-1] + 1))
         if len(slow) > _MAX_SLOW_RUNS or not good.any():
-            reader.slow_lines(data[start:stop].split(b"\n")[:-1], offset + start, line_no)
+            reader.slow_lines(bytes(data[start:stop]).split(b"\n")[:-1], offset + start, line_no)
             return count
         docs = _Documents(fields, good, self.template, self.loss_answer)
         # Runs of good lines become documents in one piece; the lines between go through the
@@ -127,7 +127,7 @@ class FastLane:
         for first, end in [*runs, [count, count]]:
             if first > at:
                 lo, hi = start + int(line_starts[at]), start + int(line_end[first - 1])
-                reader.slow_lines(data[lo:hi].split(b"\n"), offset + lo, line_no + at)
+                reader.slow_lines(bytes(data[lo:hi]).split(b"\n"), offset + lo, line_no + at)
             if end > first:
                 docs.add(reader, int(doc_of_line[first]), int(doc_of_line[end]),
                          int(good[first:end].sum()), int(docs.is_doc[first:end].sum()))

@@ -83,8 +83,9 @@ class TaskSink:
         directory.mkdir(parents=True)
         self.directory = directory
         cfg = job.config
+        # Each block is written before the next is packed: the packer may reuse its rows.
         self.packer = Packer(cfg.seq_len, cfg.strategy, pad_id=job.pad, dtype=job.dtype,
-                             window=cfg.window, bos=job.bos, eos=job.eos)
+                             window=cfg.window, bos=job.bos, eos=job.eos, reuse_rows=True)
         self.writer = ShardWriter(directory, seq_len=cfg.seq_len, dtype=job.dtype,
                                   sequences_per_shard=job.per_shard)
         self.quarantine = QuarantineWriter(directory)

@@ -29,6 +29,7 @@ from boostpack.packing.output import TaskSink, task_dir
 from boostpack.packing.reading import InputPiece, ReadSetup, first_format, read_documents
 from boostpack.packing.threads import Pipeline
 from boostpack.packing.tokenization import load_encoder, set_threads
+from boostpack.runtime.backends import hand_off
 from boostpack.runtime.gc_threshold import fewer_collections
 
 
@@ -129,6 +130,7 @@ def run_task(task: PackTask) -> dict[str, Any]:
                 counts["quarantined"] += len(batch.quarantined)
                 pipeline.add(batch)
             pieces.append(counts)
+        hand_off()  # all input read: the next task may start while this one drains
         pipeline.finish()
         for counts, checksum in zip(pieces, checksums, strict=True):
             counts["xxh3"] = checksum.result() if checksum is not None else None

@@ -17,7 +17,12 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import (
+    CancelledError,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from multiprocessing.connection import wait
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -110,6 +115,87 @@ class InProcess(LocalBackend):
 
     def close(self) -> None:
         pass
+
+
+_handing_off = threading.local()  # per thread: the event ``hand_off`` sets, if any
+
+
+def hand_off() -> None:
+    """Called by a task once it has read all its input (it only drains and writes from here
+    on): under ``Staggered``, the next task starts now. Anywhere else a no-op."""
+    event = getattr(_handing_off, "event", None)
+    if event is not None:
+        event.set()
+
+
+class _Turn(Generic[R]):
+    """A task submitted to ``Staggered``: ``handed_off`` is set once it no longer holds up the
+    next task (it handed off, ended, or never started), ``failed`` first if it raised;
+    ``cancel`` keeps it from starting."""
+
+    def __init__(self) -> None:
+        self.handed_off = threading.Event()
+        self.cancelled = self.failed = False
+        self.future: Future[R] | None = None
+
+    def result(self) -> R:
+        assert self.future is not None
+        return self.future.result()
+
+    def cancel(self) -> bool:
+        self.cancelled = True
+        return True
+
+
+class Staggered(LocalBackend):
+    """Each task runs in this process on a thread of its own, starting when the task before it
+    calls ``hand_off`` (or ends): the next task reads and tokenizes while the one before drains
+    its last batches and syncs its files to disk, instead of the cores waiting on the disk.
+    At most two tasks overlap, and only in that tail; results come back in task order. A task
+    whose predecessor failed, cancelled, or reached after ``close`` does not start."""
+
+    workers = 1
+    prefetch = 1
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._last: _Turn[Any] | None = None
+        self._closing = threading.Event()
+
+    def submit(self, fn: Callable[[T], R], task: T) -> TaskHandle[R]:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="boostpack-task")
+        before, turn = self._last, _Turn[R]()
+        if before is not None and before.future is not None and before.future.done():
+            before = None  # an earlier run's last task, finished
+        self._last = turn
+
+        def run() -> R:
+            try:
+                if before is not None:
+                    before.handed_off.wait()
+                if turn.cancelled or self._closing.is_set() or (before and before.failed):
+                    raise CancelledError
+                _handing_off.event = turn.handed_off
+                try:
+                    return fn(task)
+                except BaseException:
+                    turn.failed = True
+                    raise
+            finally:
+                _handing_off.event = None
+                turn.handed_off.set()
+
+        turn.future = self._pool.submit(run)
+        return turn
+
+    def close(self) -> None:
+        self._closing.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._last = None
+        self._closing = threading.Event()
 
 
 def exit_with_parent() -> None:
