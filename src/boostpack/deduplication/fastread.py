@@ -1,0 +1,273 @@
+"""Dedup's fast reader: plain flat QA lines read as byte spans, no Python object per line.
+
+Phase 1 needs only a few fields of a record: its id, its question and answer (the compared
+texts). ``csrc/jsonl.c`` (``_jsonl.scan``) validates each line as strictly as orjson and
+decodes the fields asked for into one buffer; a line is taken here when the flat converter
+(``ingestion.flat``) would surely make a record of it whose id, question and answer are those
+decoded strings: a ``qa``/``text`` file without a field mapping, string question and answer
+(or a reference-answer list: its first non-blank string), not blank, no ``<think>`` block to
+split off, a non-empty string id, and the optional fields the converter checks of types it
+accepts. Such lines come out as ``FastBatch``es (columns: line numbers, raw lengths, JSON ids,
+packed texts). Every other line (blank, invalid JSON, chat records, anything unsure) goes
+through ``classify_runs`` with the same classifier, in order, so the records, quarantine
+entries, line numbers and frame cuts are those of the classifier alone; the tests compare both
+line by line.
+
+Used only when nothing else of the record matters (``fast_reader``): compared fields among
+question and answer, no ``keep_max`` field, not ``--strict`` (whose error names a line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from boostpack import _jsonl
+from boostpack.deduplication.config import DedupConfig
+from boostpack.deduplication.text import BatchTexts, PackedTexts
+from boostpack.ingestion.classify import Batch, Classifier, ClassifyRuns, classify_runs, next_cut
+from boostpack.ingestion.fields import OPTIONAL_ALIASES, QA_ALIASES
+from boostpack.ingestion.streams import Gap
+
+# Constants of csrc/jsonl.h.
+_FAST = 0
+ABSENT, NULL, STRING, INT, NUMBER, BOOL, ARRAY, OBJECT = range(8)
+_ALL_SPACE, _THINK, _STR_ITEMS, _REF = 1, 4, 8, 16
+
+_QUESTION, _ANSWER = QA_ALIASES["question"], QA_ALIASES["answer"]
+_REASONING = OPTIONAL_ALIASES["reasoning"]
+# The keys scanned: the record's own, and every optional field the converter type-checks
+# (``records.optional_value``); a wanted key twice makes the line slow.
+KEYS = ("id", *_QUESTION, *_ANSWER, "text", *_REASONING, "discipline", "difficulty", "grade",
+        "language", "system")
+_SLOT = {name: i for i, name in enumerate(KEYS)}
+_Q = np.array([_SLOT[k] for k in _QUESTION])
+_A = np.array([_SLOT[k] for k in _ANSWER])
+_R = np.array([_SLOT[k] for k in _REASONING])
+_NAMES = np.frombuffer("".join(KEYS).encode(), dtype=np.uint8)
+_NAME_OFF = np.concatenate([[0], np.cumsum([len(k) for k in KEYS])]).astype(np.int64)
+# Bytes orjson escapes in a string: '"', backslash and the C0 controls.
+_ESCAPED = np.zeros(256, dtype=bool)
+_ESCAPED[:0x20] = _ESCAPED[ord('"')] = _ESCAPED[ord("\\")] = True
+_FIELDS = frozenset(("question", "answer"))
+
+
+def _types(*allowed: int) -> np.ndarray:
+    """A lookup table: ``table[type]`` is whether ``type`` is one of ``allowed``."""
+    table = np.zeros(8, dtype=bool)
+    table[list(allowed)] = True
+    return table
+
+
+_NONE_OR_STRING = _types(ABSENT, NULL, STRING)
+_LEVEL = _types(ABSENT, NULL, STRING, INT)  # records.level_value keeps these as they are
+
+
+@dataclass(frozen=True)
+class FastBatch:
+    """Consecutive record lines read by the fast reader: ``lines`` (numbers, 1-based within
+    the reader, as ``Batch.lines``), ``lengths`` (of ``Batch.raw``: terminator, CR excluded),
+    ``ids`` (each id between quotes, unescaped: its JSON when ``clean``, nothing to escape),
+    and the compared texts."""
+
+    lines: np.ndarray
+    lengths: np.ndarray
+    ids: PackedTexts
+    clean: bool
+    texts: BatchTexts
+
+    @property
+    def size(self) -> int:
+        return len(self.lines)
+
+    @property
+    def bytes_read(self) -> int:
+        """Input bytes of the lines, one terminator each (as ``sign._bytes_read`` counts)."""
+        return int(self.lengths.sum()) + len(self.lengths)
+
+
+def fast_reader(cfg: DedupConfig, options: Any) -> ClassifyRuns:
+    """The ``ClassifyRuns`` for reading with ``options`` under ``cfg``: the fast reader where
+    what it vouches for is all phase 1 reads of a record, else ``classify_runs``."""
+    if (not set(cfg.fields) <= _FIELDS or cfg.keep_max or options.strict or options.mapping
+            or options.fmt not in ("auto", "qa", "text")):
+        return classify_runs
+    signed, answers = cfg.signed_fields, cfg.compares_answers
+
+    def classify(cls: Classifier, runs: Iterable[list[bytes] | Gap], batch_lines: int,
+                 start: int = 0, cell_bytes: int = 0, cuts: list[int] | None = None,
+                 marks: Sequence[int] = ()) -> Iterator[Batch | FastBatch]:
+        reader = _Reader(cls, batch_lines, start, cell_bytes, [] if cuts is None else cuts, marks)
+        for run in runs:
+            yield from reader.run(run, signed, answers)
+
+    return classify
+
+
+class _Reader:
+    """The state ``classify_runs`` keeps across runs (line number, stream offset, records
+    done, next frame cut), carried between the fast lines and the classifier's."""
+
+    def __init__(self, cls: Classifier, batch_lines: int, start: int, cell_bytes: int,
+                 cuts: list[int], marks: Sequence[int]) -> None:
+        self.cls, self.batch_lines, self.cell_bytes = cls, batch_lines, cell_bytes
+        self.cuts, self.marks = cuts, np.asarray(marks, dtype=np.int64)
+        self.line_no = self.done = 0
+        self.offset = start
+        self.cut_at = next_cut(start, cell_bytes, marks)
+
+    def ready(self) -> bool:
+        """Whether the file's lines are read as flat records by now (its format is known)."""
+        return self.cls.fmt in ("qa", "text") and self.cls.convert is not None
+
+    def run(self, run: list[bytes] | Gap, signed: Sequence[str],
+            answers: bool) -> Iterator[Batch | FastBatch]:
+        if type(run) is not list or not run or self.offset == 0 or not self.ready():
+            yield from self.slow(run)  # a Gap, or a BOM and format detection at the start
+            return
+        data = b"\n".join(run) + b"\n"
+        scan = _Scan(data, len(run), self.cls.options.max_record_bytes or 0)
+        good = scan.good()
+        if not good.any():
+            yield from self.slow(run)
+            return
+        bounds = np.flatnonzero(np.diff(np.concatenate(([0], good.view(np.int8), [0]))))
+        base, at = self.offset, 0
+        for first, end in [*bounds.reshape(-1, 2).tolist(), [len(run), len(run)]]:
+            if first > at:
+                yield from self.slow(run[at:first])
+            for lo in range(first, end, self.batch_lines):
+                yield self.fast(scan, base, lo, min(end, lo + self.batch_lines), signed, answers)
+            at = end
+
+    def slow(self, run: list[bytes] | Gap) -> Iterator[Batch]:
+        """``classify_runs`` over one run, its numbers, offsets and cuts made the reader's."""
+        lines = type(run) is list
+        if lines and self.offset >= self.cut_at:  # classify_runs checks from its second line
+            self.cuts.append(self.done)
+        done, marks = self.done, self.marks.tolist()
+        sub_cuts: list[int] = []
+        moved = 0
+        for batch in classify_runs(self.cls, [run], self.batch_lines, self.offset, self.cell_bytes,
+                                   sub_cuts, marks):
+            batch.lines = [n + self.line_no for n in batch.lines]
+            for q in batch.quarantined:
+                q.line += self.line_no
+            moved += batch.bytes_read
+            self.done += len(batch.records)
+            yield batch
+        self.cuts += [c + done for c in sub_cuts]
+        if lines:  # a Gap moves no cut: the next line checks it
+            last = self.offset + moved - len(run[-1]) - 1
+            self.cut_at = next_cut(last, self.cell_bytes, marks)
+        self.line_no += len(run) if lines else 1
+        self.offset += moved
+
+    def fast(self, scan: _Scan, base: int, lo: int, hi: int, signed: Sequence[str],
+             answers: bool) -> FastBatch:
+        """The FastBatch of the scanned lines ``lo..hi`` (all good) of a run at stream offset
+        ``base``, with their frame cuts."""
+        starts = base + scan.line_start[lo:hi]  # stream offsets of the lines
+        prev = np.concatenate(([self.cut_at - 1], starts[:-1]))  # cut_at - 1 < cut_at <= s
+        hit = np.zeros(hi - lo, dtype=bool)
+        hit[0] = starts[0] >= self.cut_at
+        if self.cell_bytes:
+            hit[1:] |= starts[1:] // self.cell_bytes > prev[1:] // self.cell_bytes
+        if len(self.marks):
+            hit[1:] |= (np.searchsorted(self.marks, starts[1:], "right")
+                        > np.searchsorted(self.marks, prev[1:], "right"))
+        self.cuts += (np.flatnonzero(hit) + self.done).tolist()
+        last = int(starts[-1])
+        self.cut_at = next_cut(last, self.cell_bytes, self.marks.tolist())
+        batch = scan.batch(lo, hi, self.line_no, signed, answers)
+        self.offset = last + int(scan.line_end[hi - 1] - scan.line_start[hi - 1]) + 1
+        self.line_no += hi - lo
+        self.done += hi - lo
+        return batch
+
+
+class _Scan:
+    """``_jsonl.scan`` of a run of lines (``data``: the lines, each with its ``\n``)."""
+
+    def __init__(self, data: bytes, count: int, max_line: int) -> None:
+        k = len(KEYS)
+        raw = np.frombuffer(data, dtype=np.uint8)
+        self.line_end = np.empty(count, np.int64)
+        self.kind = np.empty(count, np.uint8)
+        types, flags = np.empty(count * k, np.uint8), np.empty(count * k, np.uint8)
+        starts, lengths = np.empty(count * k, np.int64), np.empty(count * k, np.int64)
+        self.out = np.empty(len(raw) + 2, np.uint8)  # room for the literals '\n' and '"'
+        n, used = _jsonl.scan(raw, _NAMES, _NAME_OFF, max_line or len(raw), self.line_end,
+                              self.kind, types, flags, starts, lengths, self.out)
+        if n != count:
+            raise AssertionError(f"scanned {n} lines of {count}")
+        self.out[used:used + 2] = np.frombuffer(b'\n"', np.uint8)
+        self.newline, self.quote = used, used + 1
+        self.types, self.flags = types.reshape(count, k), flags.reshape(count, k)
+        self.starts, self.lengths = starts.reshape(count, k), lengths.reshape(count, k)
+        self.line_start = np.concatenate(([0], self.line_end[:-1] + 1))
+        # Batch.raw drops one CR before the newline.
+        cr = raw[np.maximum(self.line_end - 1, 0)] == 13
+        self.raw_len = self.line_end - self.line_start - (cr & (self.line_end > self.line_start))
+        self._rows = np.arange(count) * k
+
+    def pick(self, values: np.ndarray, slot: np.ndarray) -> np.ndarray:
+        """Per line, ``values[line, slot[line]]``."""
+        return values.ravel()[self._rows + slot]
+
+    def first(self, slots: np.ndarray) -> np.ndarray:
+        """Per line, the first of ``slots`` whose key is present (alias priority order)."""
+        return slots[np.argmax(self.types[:, slots] != ABSENT, axis=1)]
+
+    def good(self) -> np.ndarray:
+        """The lines the flat converter surely makes a QA record of, with a string id."""
+        t, fl = self.types, self.flags
+        self.q_slot, self.a_slot = q, a = self.first(_Q), self.first(_A)
+        q_type, a_type, q_flags, a_flags = self.pick(t, q), self.pick(t, a), self.pick(fl, q), self.pick(fl, a)
+        ok_q = (q_type == STRING) & (q_flags & _ALL_SPACE == 0)
+        ok_a = (((a_type == STRING) & (a_flags & _ALL_SPACE == 0))
+                | ((a_type == ARRAY) & (a_flags & _REF != 0))) & (a_flags & _THINK == 0)
+        disc = t[:, _SLOT["discipline"]]
+        optional_ok = (
+            _NONE_OR_STRING[self.pick(t, self.first(_R))]
+            & (_NONE_OR_STRING[disc] | ((disc == ARRAY) & (fl[:, _SLOT["discipline"]] & _STR_ITEMS != 0)))
+            & _LEVEL[t[:, _SLOT["difficulty"]]] & _LEVEL[t[:, _SLOT["grade"]]]
+            & _NONE_OR_STRING[t[:, _SLOT["language"]]] & _NONE_OR_STRING[t[:, _SLOT["system"]]])
+        has_id = (t[:, _SLOT["id"]] == STRING) & (self.lengths[:, _SLOT["id"]] > 0)
+        return (self.kind == _FAST) & ok_q & ok_a & optional_ok & has_id
+
+    def packed(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> PackedTexts:
+        """Per line, the ``(start, length)`` parts of ``out`` joined, as packed texts."""
+        start = np.stack([p[0] for p in parts], axis=1).ravel()
+        length = np.stack([p[1] for p in parts], axis=1).ravel()
+        dst = np.empty(int(length.sum()), np.uint8)
+        _jsonl.gather(self.out, start, length, dst)
+        offsets = np.zeros(len(parts[0][0]) + 1, dtype=np.uint64)
+        offsets[1:] = np.cumsum(sum(p[1] for p in parts))
+        return PackedTexts(dst.tobytes(), offsets)
+
+    def field(self, name: str, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        slot = (self.q_slot if name == "question" else self.a_slot)[rows]
+        rows_at = self._rows[rows] + slot
+        return self.starts.ravel()[rows_at], self.lengths.ravel()[rows_at]
+
+    def batch(self, lo: int, hi: int, line_no: int, signed: Sequence[str],
+              answers: bool) -> FastBatch:
+        rows = slice(lo, hi)
+        m = hi - lo
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        for name in signed:  # "\n".join of the fields, as text.pack_texts
+            if parts:
+                parts.append((np.full(m, self.newline), np.ones(m, np.int64)))
+            parts.append(self.field(name, rows))
+        texts = BatchTexts(self.packed(parts), self.packed([self.field("answer", rows)]) if answers else None)
+        id_start, id_len = self.starts[rows, _SLOT["id"]], self.lengths[rows, _SLOT["id"]]
+        quote = (np.full(m, self.quote), np.ones(m, np.int64))
+        ids = self.packed([quote, (id_start, id_len), quote])
+        # Only '"', '\\' and controls need escaping (orjson writes other text as is).
+        clean = int(_ESCAPED[np.frombuffer(ids.data, np.uint8)].sum()) == 2 * m
+        return FastBatch(np.arange(line_no + 1, line_no + m + 1, dtype=np.uint64),
+                         self.raw_len[rows].astype(np.int64), ids, clean, texts)
