@@ -101,8 +101,22 @@ def fast_reader(cfg: DedupConfig, options: Any) -> ClassifyRuns:
                  start: int = 0, cell_bytes: int = 0, cuts: list[int] | None = None,
                  marks: Sequence[int] = ()) -> Iterator[Batch | FastBatch]:
         reader = _Reader(cls, batch_lines, start, cell_bytes, [] if cuts is None else cuts, marks)
+        # Runs (one per decompressed chunk, ~1 MiB) are scanned up to ``batch_lines`` lines at a
+        # time: phase 1's per-batch cost is then spread over as many records as a Batch holds.
+        group: list[bytes] = []
         for run in runs:
+            if type(run) is list and (group or reader.takes_runs()):
+                if group and len(group) + len(run) > batch_lines:
+                    yield from reader.run(group, signed, answers)
+                    group = []
+                group += run
+                continue
+            if group:
+                yield from reader.run(group, signed, answers)
+                group = []
             yield from reader.run(run, signed, answers)
+        if group:
+            yield from reader.run(group, signed, answers)
 
     return classify
 
@@ -119,13 +133,14 @@ class _Reader:
         self.offset = start
         self.cut_at = next_cut(start, cell_bytes, marks)
 
-    def ready(self) -> bool:
-        """Whether the file's lines are read as flat records by now (its format is known)."""
-        return self.cls.fmt in ("qa", "text") and self.cls.convert is not None
+    def takes_runs(self) -> bool:
+        """Whether lines are read as flat records by now (the file's format is known), past
+        the stream's start (where a BOM may be)."""
+        return self.offset != 0 and self.cls.fmt in ("qa", "text") and self.cls.convert is not None
 
     def run(self, run: list[bytes] | Gap, signed: Sequence[str],
             answers: bool) -> Iterator[Batch | FastBatch]:
-        if type(run) is not list or not run or self.offset == 0 or not self.ready():
+        if type(run) is not list or not run or not self.takes_runs():
             yield from self.slow(run)  # a Gap, or a BOM and format detection at the start
             return
         data = b"\n".join(run) + b"\n"
