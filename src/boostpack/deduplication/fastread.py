@@ -143,7 +143,7 @@ class _Reader:
         if type(run) is not list or not run or not self.takes_runs():
             yield from self.slow(run)  # a Gap, or a BOM and format detection at the start
             return
-        data = b"\n".join(run) + b"\n"
+        data = b"\n".join([*run, b""])  # each line with its newline, in one copy
         scan = _Scan(data, len(run), self.cls.options.max_record_bytes or 0)
         good = scan.good()
         if not good.any():

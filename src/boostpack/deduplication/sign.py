@@ -191,7 +191,7 @@ class _SignFiles:
         cfg = self.config
         signed = texts.signed
         sigs = hasher.signatures_packed(signed.data, signed.offsets)
-        self.sig.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
+        self.sig.write(np.ascontiguousarray(sigs, dtype=np.uint32))  # the array's buffer: no copy
         unsigned = (sigs == EMPTY_HASH_VALUE).all(axis=1)
         result["signed"] += int((~unsigned).sum())
         exact = exact_hashes(signed.data, signed.offsets, cfg.digits)

@@ -100,7 +100,7 @@ class _Renderer:
             self.excerpts[str(doc + self.base)] = excerpt(lines[doc - first], self.fields)
         act = self.plan.actions(first, m)
         keep = np.flatnonzero(act == KEPT).tolist()
-        kept = b"\n".join([lines[i] for i in keep]) + b"\n" if keep else b""
+        kept = b"\n".join([*[lines[i] for i in keep], b""]) if keep else b""  # one copy
         gone = np.flatnonzero(act != KEPT)
         if not len(gone):
             return len(keep), kept, 0, b""
