@@ -1,17 +1,13 @@
 """Dedup's fast reader: plain flat QA lines read as byte spans, no Python object per line.
 
 Phase 1 needs only a few fields of a record: its id, its question and answer (the compared
-texts). ``csrc/jsonl.c`` (``_jsonl.scan``) validates each line as strictly as orjson and
-decodes the fields asked for into one buffer; a line is taken here when the flat converter
-(``ingestion.flat``) would surely make a record of it whose id, question and answer are those
-decoded strings: a ``qa``/``text`` file without a field mapping, string question and answer
-(or a reference-answer list: its first non-blank string), not blank, no ``<think>`` block to
-split off, a non-empty string id, and the optional fields the converter checks of types it
-accepts. Such lines come out as ``FastBatch``es (columns: line numbers, raw lengths, JSON ids,
-packed texts). Every other line (blank, invalid JSON, chat records, anything unsure) goes
-through ``classify_runs`` with the same classifier, in order, so the records, quarantine
-entries, line numbers and frame cuts are those of the classifier alone; the tests compare both
-line by line.
+texts). Each run of lines is scanned in C (``ingestion.flatscan``); a line is taken here when
+the flat converter surely makes a QA record of it (``FlatScan.qa_records``) and its id is a
+non-empty string, in a ``qa``/``text`` file without a field mapping. Such lines come out as
+``FastBatch``es (columns: line numbers, raw lengths, JSON ids, packed texts). Every other line
+(blank, invalid JSON, chat records, a missing id, anything unsure) goes through
+``classify_runs`` with the same classifier, in order, so the records, quarantine entries, line
+numbers and frame cuts are those of the classifier alone; the tests compare both line by line.
 
 Used only when nothing else of the record matters (``fast_reader``): compared fields among
 question and answer, no ``keep_max`` field, not ``--strict`` (whose error names a line).
@@ -29,41 +25,13 @@ from boostpack import _jsonl
 from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.text import BatchTexts, PackedTexts
 from boostpack.ingestion.classify import Batch, Classifier, ClassifyRuns, classify_runs, next_cut
-from boostpack.ingestion.fields import OPTIONAL_ALIASES, QA_ALIASES
+from boostpack.ingestion.flatscan import SLOT, STRING, FlatScan
 from boostpack.ingestion.streams import Gap
 
-# Constants of csrc/jsonl.h.
-_FAST = 0
-ABSENT, NULL, STRING, INT, NUMBER, BOOL, ARRAY, OBJECT = range(8)
-_ALL_SPACE, _THINK, _STR_ITEMS, _REF = 1, 4, 8, 16
-
-_QUESTION, _ANSWER = QA_ALIASES["question"], QA_ALIASES["answer"]
-_REASONING = OPTIONAL_ALIASES["reasoning"]
-# The keys scanned: the record's own, and every optional field the converter type-checks
-# (``records.optional_value``); a wanted key twice makes the line slow.
-KEYS = ("id", *_QUESTION, *_ANSWER, "text", *_REASONING, "discipline", "difficulty", "grade",
-        "language", "system")
-_SLOT = {name: i for i, name in enumerate(KEYS)}
-_Q = np.array([_SLOT[k] for k in _QUESTION])
-_A = np.array([_SLOT[k] for k in _ANSWER])
-_R = np.array([_SLOT[k] for k in _REASONING])
-_NAMES = np.frombuffer("".join(KEYS).encode(), dtype=np.uint8)
-_NAME_OFF = np.concatenate([[0], np.cumsum([len(k) for k in KEYS])]).astype(np.int64)
 # Bytes orjson escapes in a string: '"', backslash and the C0 controls.
 _ESCAPED = np.zeros(256, dtype=bool)
 _ESCAPED[:0x20] = _ESCAPED[ord('"')] = _ESCAPED[ord("\\")] = True
 _FIELDS = frozenset(("question", "answer"))
-
-
-def _types(*allowed: int) -> np.ndarray:
-    """A lookup table: ``table[type]`` is whether ``type`` is one of ``allowed``."""
-    table = np.zeros(8, dtype=bool)
-    table[list(allowed)] = True
-    return table
-
-
-_NONE_OR_STRING = _types(ABSENT, NULL, STRING)
-_LEVEL = _types(ABSENT, NULL, STRING, INT)  # records.level_value keeps these as they are
 
 
 @dataclass(frozen=True)
@@ -204,55 +172,17 @@ class _Reader:
         return batch
 
 
-class _Scan:
-    """``_jsonl.scan`` of a run of lines (``data``: the lines, each with its ``\n``)."""
+class _Scan(FlatScan):
+    """A scan of lines (``FlatScan``) and the FastBatches of its QA records with an id."""
 
     def __init__(self, data: bytes, count: int, max_line: int) -> None:
-        k = len(KEYS)
-        raw = np.frombuffer(data, dtype=np.uint8)
-        self.line_end = np.empty(count, np.int64)
-        self.kind = np.empty(count, np.uint8)
-        types, flags = np.empty(count * k, np.uint8), np.empty(count * k, np.uint8)
-        starts, lengths = np.empty(count * k, np.int64), np.empty(count * k, np.int64)
-        self.out = np.empty(len(raw) + 2, np.uint8)  # room for the literals '\n' and '"'
-        n, used = _jsonl.scan(raw, _NAMES, _NAME_OFF, max_line or len(raw), self.line_end,
-                              self.kind, types, flags, starts, lengths, self.out)
-        if n != count:
-            raise AssertionError(f"scanned {n} lines of {count}")
-        self.out[used:used + 2] = np.frombuffer(b'\n"', np.uint8)
-        self.newline, self.quote = used, used + 1
-        self.types, self.flags = types.reshape(count, k), flags.reshape(count, k)
-        self.starts, self.lengths = starts.reshape(count, k), lengths.reshape(count, k)
-        self.line_start = np.concatenate(([0], self.line_end[:-1] + 1))
-        # Batch.raw drops one CR before the newline.
-        cr = raw[np.maximum(self.line_end - 1, 0)] == 13
-        self.raw_len = self.line_end - self.line_start - (cr & (self.line_end > self.line_start))
-        self._rows = np.arange(count) * k
-
-    def pick(self, values: np.ndarray, slot: np.ndarray) -> np.ndarray:
-        """Per line, ``values[line, slot[line]]``."""
-        return values.ravel()[self._rows + slot]
-
-    def first(self, slots: np.ndarray) -> np.ndarray:
-        """Per line, the first of ``slots`` whose key is present (alias priority order)."""
-        return slots[np.argmax(self.types[:, slots] != ABSENT, axis=1)]
+        super().__init__(data, count, max_line, spare=2)
+        self.out[self.used:self.used + 2] = np.frombuffer(b'\n"', np.uint8)  # literals
+        self.newline, self.quote = self.used, self.used + 1
 
     def good(self) -> np.ndarray:
         """The lines the flat converter surely makes a QA record of, with a string id."""
-        t, fl = self.types, self.flags
-        self.q_slot, self.a_slot = q, a = self.first(_Q), self.first(_A)
-        q_type, a_type, q_flags, a_flags = self.pick(t, q), self.pick(t, a), self.pick(fl, q), self.pick(fl, a)
-        ok_q = (q_type == STRING) & (q_flags & _ALL_SPACE == 0)
-        ok_a = (((a_type == STRING) & (a_flags & _ALL_SPACE == 0))
-                | ((a_type == ARRAY) & (a_flags & _REF != 0))) & (a_flags & _THINK == 0)
-        disc = t[:, _SLOT["discipline"]]
-        optional_ok = (
-            _NONE_OR_STRING[self.pick(t, self.first(_R))]
-            & (_NONE_OR_STRING[disc] | ((disc == ARRAY) & (fl[:, _SLOT["discipline"]] & _STR_ITEMS != 0)))
-            & _LEVEL[t[:, _SLOT["difficulty"]]] & _LEVEL[t[:, _SLOT["grade"]]]
-            & _NONE_OR_STRING[t[:, _SLOT["language"]]] & _NONE_OR_STRING[t[:, _SLOT["system"]]])
-        has_id = (t[:, _SLOT["id"]] == STRING) & (self.lengths[:, _SLOT["id"]] > 0)
-        return (self.kind == _FAST) & ok_q & ok_a & optional_ok & has_id
+        return self.qa_records() & (self.types[:, SLOT["id"]] == STRING)
 
     def packed(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> PackedTexts:
         """Per line, the ``(start, length)`` parts of ``out`` joined, as packed texts."""
@@ -265,7 +195,7 @@ class _Scan:
         return PackedTexts(dst.tobytes(), offsets)
 
     def field(self, name: str, rows: slice) -> tuple[np.ndarray, np.ndarray]:
-        slot = (self.q_slot if name == "question" else self.a_slot)[rows]
+        slot = (self.question if name == "question" else self.answer)[rows]
         rows_at = self._rows[rows] + slot
         return self.starts.ravel()[rows_at], self.lengths.ravel()[rows_at]
 
@@ -279,7 +209,7 @@ class _Scan:
                 parts.append((np.full(m, self.newline), np.ones(m, np.int64)))
             parts.append(self.field(name, rows))
         texts = BatchTexts(self.packed(parts), self.packed([self.field("answer", rows)]) if answers else None)
-        id_start, id_len = self.starts[rows, _SLOT["id"]], self.lengths[rows, _SLOT["id"]]
+        id_start, id_len = self.starts[rows, SLOT["id"]], self.lengths[rows, SLOT["id"]]
         quote = (np.full(m, self.quote), np.ones(m, np.int64))
         ids = self.packed([quote, (id_start, id_len), quote])
         # Only '"', '\\' and controls need escaping (orjson writes other text as is).
