@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.text import BatchTexts, PackedTexts
 from boostpack.ingestion.classify import Batch, Classifier, ClassifyRuns, classify_runs, next_cut
 from boostpack.ingestion.flatscan import SLOT, STRING, FlatScan
+from boostpack.ingestion.options import ReadOptions
 from boostpack.ingestion.streams import Gap
 
 # Bytes orjson escapes in a string: '"', backslash and the C0 controls.
@@ -57,7 +57,7 @@ class FastBatch:
         return int(self.lengths.sum()) + len(self.lengths)
 
 
-def fast_reader(cfg: DedupConfig, options: Any) -> ClassifyRuns:
+def fast_reader(cfg: DedupConfig, options: ReadOptions) -> ClassifyRuns:
     """The ``ClassifyRuns`` for reading with ``options`` under ``cfg``: the fast reader where
     what it vouches for is all phase 1 reads of a record, else ``classify_runs``."""
     if (not set(cfg.fields) <= _FIELDS or cfg.keep_max or options.strict or options.mapping
@@ -195,6 +195,7 @@ class _Scan(FlatScan):
         return PackedTexts(dst.tobytes(), offsets)
 
     def field(self, name: str, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        """(start, length) in ``out`` of the question or answer of the lines ``rows``."""
         slot = (self.question if name == "question" else self.answer)[rows]
         rows_at = self._rows[rows] + slot
         return self.starts.ravel()[rows_at], self.lengths.ravel()[rows_at]
