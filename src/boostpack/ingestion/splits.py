@@ -343,8 +343,12 @@ def record_lines(path: str, split: Split, numbers: np.ndarray) -> Iterator[list[
             continue
         hi = int(np.searchsorted(numbers, line_no + len(run), side="right"))
         if hi > i:
-            lines = [run[k] for k in (numbers[i:hi] - line_no - 1).tolist()]
-            lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+            if hi - i == len(run):  # every line of the run (ascending, in range): as it is
+                lines = run
+            else:
+                lines = [run[k] for k in (numbers[i:hi] - line_no - 1).tolist()]
+            if any(map(bytes.endswith, lines, itertools.repeat(b"\r"))):  # the loop in C
+                lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
             if start == 0 and numbers[i] == 1 and lines[0].startswith(BOM):
                 lines[0] = lines[0][3:]
             yield lines
