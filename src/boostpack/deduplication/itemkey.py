@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from boostpack import _minhash
+from boostpack import _jsonl, _minhash
 from boostpack.deduplication.decontam import fmix64
 from boostpack.deduplication.minhash import MinHasher
 
@@ -71,9 +71,11 @@ def item_keys(questions: tuple[bytes, np.ndarray], answers: tuple[bytes, np.ndar
     keys["answer"] = (kind << _KIND_SHIFT) | (key >> np.uint64(2))
     long = np.flatnonzero(kind == LONG_ANSWER)
     if len(long):
-        starts, ends = aoff[long], aoff[long + 1]
-        data = b"".join(adata[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True))
-        offsets = np.concatenate(([0], np.cumsum(ends - starts))).astype(np.uint64)
+        starts = aoff[long].astype(np.int64)
+        lengths = aoff[long + 1].astype(np.int64) - starts
+        data = np.empty(int(lengths.sum()), dtype=np.uint8)  # the long answers, in one C copy
+        _jsonl.gather(np.frombuffer(adata, dtype=np.uint8), starts, lengths, data)
+        offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.uint64)
         keys["sketch"][long] = sketcher.signatures_packed(data, offsets).astype(np.uint8)
     return keys
 

@@ -38,7 +38,7 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -48,6 +48,7 @@ import orjson
 from boostpack.deduplication.bandfile import BandWriter
 from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.decontam import NgramIndex, ngram_hashes
+from boostpack.deduplication.fastread import FastBatch, fast_reader
 from boostpack.deduplication.itemkey import (
     NO_ANSWER,
     answer_kind,
@@ -152,9 +153,9 @@ class _FrameCuts:
         self.cuts: list[int] = []
         self.size = self.last_start = 0
 
-    def add(self, raw: list[bytes], done: int) -> None:
-        m = len(raw)
-        lengths = np.fromiter(map(len, raw), dtype=np.int64, count=m)
+    def add(self, lengths: np.ndarray, done: int) -> None:
+        """Record lines of ``lengths`` (int64, terminators excluded), from document ``done``."""
+        m = len(lengths)
         self.cuts += frame_cuts(lengths, self.size, self.last_start, done, self.frame_bytes).tolist()
         self.last_start = self.size + int(lengths[:-1].sum()) + m - 1
         self.size += int(lengths.sum()) + m
@@ -196,7 +197,7 @@ class _SignFiles:
         cfg = self.config
         signed = texts.signed
         sigs = hasher.signatures_packed(signed.data, signed.offsets)
-        self.sig.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
+        self.sig.write(np.ascontiguousarray(sigs, dtype=np.uint32))  # the array's buffer: no copy
         unsigned = (sigs == EMPTY_HASH_VALUE).all(axis=1)
         result["signed"] += int((~unsigned).sum())
         bands = band_keys(sigs, cfg.bands, cfg.rows)
@@ -216,8 +217,13 @@ class _SignFiles:
         flags = np.where(empty, EMPTY_FLAG, np.where(unsigned, UNSIGNED_FLAG, 0)).astype(np.uint8)
         self.flags.write(flags.tobytes())
 
-    def ids_and_scores(self, batch: Batch, texts: BatchTexts) -> None:
-        data, lengths = json_ids([r["id"] for r in batch.records])  # JSON-ready for removed/
+    def ids_and_scores(self, batch: Batch | FastBatch, texts: BatchTexts) -> None:
+        if isinstance(batch, FastBatch):
+            ids = batch.ids
+            data, lengths = ((ids.data, np.diff(ids.offsets)) if batch.clean
+                             else json_ids([t[1:-1] for t in ids.texts]))
+        else:
+            data, lengths = json_ids([r["id"] for r in batch.records])  # JSON-ready for removed/
         self.ids.write(data)
         ends = np.cumsum(lengths, dtype=np.uint64) + np.uint64(self.id_bytes)
         self.idend.write(ends.tobytes())
@@ -234,7 +240,7 @@ class _SignFiles:
         self.ngrams.write(h.tobytes())
         self.ngram_doc.write((doc.astype(np.uint64) + self.n).astype(np.uint32).tobytes())
 
-    def input_lines(self, batch: Batch, texts: list[str], index: NgramIndex | None) -> None:
+    def input_lines(self, batch: Batch | FastBatch, texts: list[str], index: NgramIndex | None) -> None:
         """Line numbers, n-gram overlap with the references (``index``) and frame cuts."""
         cfg = self.config
         self.lines.write(np.asarray(batch.lines, dtype=np.uint64).tobytes())
@@ -243,7 +249,9 @@ class _SignFiles:
             self.ngram_ref.write(ref.tobytes())
             self.ngram_sim.write(overlap.tobytes())
         if self.cuts is not None:
-            self.cuts.add(batch.raw, self.n)
+            lengths = (batch.lengths if isinstance(batch, FastBatch)
+                       else np.fromiter(map(len, batch.raw), dtype=np.int64, count=len(batch.raw)))
+            self.cuts.add(lengths, self.n)
 
 
 def _hashers(task: SignTask) -> tuple[MinHasher, MinHasher | None]:
@@ -266,6 +274,19 @@ def _count_fields(result: SignResult, records: list[dict[str, Any]], fields: tup
         result["fields"][name] = result["fields"].get(name, 0) + held
 
 
+def _sign_documents(files: _SignFiles, batch: Batch | FastBatch, texts: BatchTexts,
+                    index: NgramIndex | None, hasher: MinHasher, sketcher: MinHasher | None,
+                    result: SignResult) -> None:
+    """The per-document files of a batch's records (``texts``: their compared texts)."""
+    files.hashes(texts, hasher, sketcher, result)
+    files.ids_and_scores(batch, texts)
+    if files.lines is not None:  # an input's
+        files.input_lines(batch, texts.full() if index is not None else [], index)
+    elif files.ngrams is not None:
+        files.reference_ngrams(texts.full())
+    files.n += len(batch.lines)
+
+
 @fewer_collections()
 def sign_task(task: SignTask) -> SignResult:
     """Read one file or split and write its per-document files; return its counts."""
@@ -273,11 +294,13 @@ def sign_task(task: SignTask) -> SignResult:
     options = cfg.against_read if task.is_ref else cfg.read
     hasher, sketcher = _hashers(task)
     reader = None
+    classify = fast_reader(cfg, options)
+    batches: Iterable[Batch | FastBatch]
     if task.split is None:
-        batches = read_batches(task.path, options, batch_lines=task.batch_lines)
+        batches = read_batches(task.path, options, batch_lines=task.batch_lines, classify=classify)
     else:
         reader = RangeReader(task.path, task.split, options, cfg.frame_bytes)
-        batches = reader.batches(task.batch_lines)
+        batches = reader.batches(task.batch_lines, classify)
     index = None
     if cfg.decontam_ngram and not task.is_ref:
         index = NgramIndex.load(task.work.ngram_index)
@@ -287,6 +310,14 @@ def sign_task(task: SignTask) -> SignResult:
     with contextlib.ExitStack() as stack:
         files = _SignFiles(stack, task, whole_file=reader is None)
         for batch in batches:
+            if isinstance(batch, FastBatch):
+                result["lines_read"] += batch.size
+                result["bytes"] += batch.bytes_read
+                result["qa"] += batch.size
+                for name in cfg.fields:
+                    result["fields"][name] = result["fields"].get(name, 0) + batch.size
+                _sign_documents(files, batch, batch.texts, index, hasher, sketcher, result)
+                continue
             result["lines_read"] += batch.lines_read
             result["empty"] += batch.empty
             result["quarantined"] += len(batch.quarantined)
@@ -302,14 +333,8 @@ def sign_task(task: SignTask) -> SignResult:
             except TypeError as exc:
                 line = batch.lines[0] + (reader.line_base() if reader is not None else 0)
                 raise InvalidInput(f"{task.path}:{line}..: a dedup field is not text ({exc})") from None
-            files.hashes(texts, hasher, sketcher, result)
-            files.ids_and_scores(batch, texts)
             _count_fields(result, batch.records, cfg.fields)
-            if not task.is_ref:
-                files.input_lines(batch, texts.full() if index is not None else [], index)
-            elif files.ngrams is not None:
-                files.reference_ngrams(texts.full())
-            files.n += len(batch.records)
+            _sign_documents(files, batch, texts, index, hasher, sketcher, result)
         files.bands.close()
     result["n"] = files.n
     result["cuts"] = reader.cuts if reader is not None else files.cuts.cuts if files.cuts else []

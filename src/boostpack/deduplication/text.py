@@ -8,6 +8,7 @@ text leaves the answer out (``DedupConfig.signed_fields``) and the answer is pac
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +22,19 @@ from boostpack.ingestion import records
 class PackedTexts:
     """The dedup texts of a batch: ``texts[i]`` is ``data[offsets[i]:offsets[i+1]]`` in UTF-8
     (``offsets``: uint64[m+1]); lone surrogates pass through as 3 invalid bytes each, which the
-    normalizer turns into U+FFFD as it would the same bytes read from a file."""
+    normalizer turns into U+FFFD as it would the same bytes read from a file. ``strings``: the
+    texts as ``str`` when they were made from them (else decoded when asked for)."""
 
-    texts: list[str]
     data: bytes
     offsets: np.ndarray
+    strings: list[str] | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        if self.strings is not None:
+            return self.strings
+        return [self.data[a:b].decode("utf-8", "surrogatepass")
+                for a, b in itertools.pairwise(self.offsets.tolist())]
 
     @property
     def lengths(self) -> np.ndarray:
@@ -59,7 +68,7 @@ def pack_texts(batch: Sequence[dict[str, Any]], fields: Sequence[str]) -> Packed
     encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
     offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded)), out=offsets[1:])
-    return PackedTexts(texts, b"".join(encoded), offsets)
+    return PackedTexts(b"".join(encoded), offsets, texts)
 
 
 def pack_answers(batch: Sequence[dict[str, Any]]) -> PackedTexts:
@@ -70,7 +79,7 @@ def pack_answers(batch: Sequence[dict[str, Any]]) -> PackedTexts:
     encoded = [a.encode("utf-8", "surrogatepass") for a in answers]
     offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.uint64, count=len(encoded)), out=offsets[1:])
-    return PackedTexts(answers, b"".join(encoded), offsets)
+    return PackedTexts(b"".join(encoded), offsets, answers)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import sys
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,8 @@ from boostpack.ingestion.streams import (
     range_chunks,
 )
 
-__all__ = ["Batch", "Classifier", "classify_runs", "read_jsonl", "read_range"]
+__all__ = ["Batch", "Classifier", "ClassifyRuns", "classify_runs", "next_cut", "read_jsonl",
+           "read_range"]
 
 _NEVER = 1 << 62  # a stream offset no input reaches: no frame cuts to record
 
@@ -148,7 +149,7 @@ class Classifier:
         batch.offsets.append(offset)
 
 
-def _next_cut(at: int, cell_bytes: int, marks: Sequence[int]) -> int:
+def next_cut(at: int, cell_bytes: int, marks: Sequence[int]) -> int:
     """The first frame cut after stream offset ``at``: a multiple of ``cell_bytes`` or a mark."""
     cut = (at // cell_bytes + 1) * cell_bytes if cell_bytes else _NEVER
     i = bisect.bisect_right(marks, at)
@@ -168,7 +169,7 @@ def classify_runs(cls: Classifier, runs: Iterable[list[bytes] | Gap], batch_line
     max_line = cls.options.max_record_bytes or sys.maxsize
     line_no = done = 0  # done: records in earlier batches
     offset = batch_start = start  # stream offsets of the current line and of the batch's first
-    cut_at = _next_cut(start, cell_bytes, marks)
+    cut_at = next_cut(start, cell_bytes, marks)
     cuts = [] if cuts is None else cuts
     # The next offset where a line needs more than classifying: the stream's start (a BOM may
     # open it) or the next frame cut. One comparison per line covers both.
@@ -201,7 +202,7 @@ def classify_runs(cls: Classifier, runs: Iterable[list[bytes] | Gap], batch_line
                 if at >= watch:
                     if at >= cut_at:
                         cuts.append(done + len(records))
-                        cut_at = _next_cut(at, cell_bytes, marks)
+                        cut_at = next_cut(at, cell_bytes, marks)
                     if at == 0 and line.startswith(BOM):
                         line = line[3:]
                         at += 3  # offsets point at the bytes that ``raw`` holds
@@ -237,19 +238,26 @@ def classify_runs(cls: Classifier, runs: Iterable[list[bytes] | Gap], batch_line
         yield batch
 
 
+# What turns line runs into batches: ``classify_runs``, or a stage's own reader of the same
+# signature that yields what it can take faster in its own form and the rest as Batches from
+# ``classify_runs`` (dedup's ``deduplication.fastread``).
+ClassifyRuns = Callable[..., Iterator[Any]]
+
+
 def read_jsonl(path: str, options: ReadOptions, batch_lines: int, *,
-               read_ahead: bool = False) -> Generator[Batch, None, None]:
+               read_ahead: bool = False, classify: ClassifyRuns = classify_runs) -> Iterator[Any]:
     """A whole JSONL file (plain, ``.zst``, ``.gz``) as Batches of up to ``batch_lines`` lines.
 
     ``read_ahead``: read and decompress on a background thread (``streams.prefetched``).
     """
     chunks = file_chunks(path)
     runs = line_runs(prefetched(chunks) if read_ahead else chunks)
-    yield from classify_runs(Classifier(path, options), runs, batch_lines)
+    yield from classify(Classifier(path, options), runs, batch_lines)
 
 
 def read_range(path: str, start: int, end: int, options: ReadOptions, batch_lines: int, *,
-               cell_bytes: int = 0, cuts: list[int] | None = None) -> Generator[Batch, None, None]:
+               cell_bytes: int = 0, cuts: list[int] | None = None,
+               classify: ClassifyRuns = classify_runs) -> Iterator[Any]:
     """Bytes ``[start, end)`` of a plain JSONL file, both line starts (or the file's end), as
     Batches: what ``read_jsonl`` yields for those lines, byte offsets included, except that
     line numbers count from the range's first line (1): the caller adds the lines of the
@@ -263,4 +271,4 @@ def read_range(path: str, start: int, end: int, options: ReadOptions, batch_line
     """
     cls = Classifier(path, options, lambda: count_newlines(path, start))
     runs = line_runs(range_chunks(path, start, end))
-    yield from classify_runs(cls, runs, batch_lines, start, cell_bytes, cuts)
+    yield from classify(cls, runs, batch_lines, start, cell_bytes, cuts)

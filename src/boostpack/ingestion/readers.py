@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from boostpack.errors import InvalidInput
-from boostpack.ingestion.classify import Batch, read_jsonl
+from boostpack.ingestion.classify import Batch, ClassifyRuns, classify_runs, read_jsonl
 from boostpack.ingestion.options import FORMATS, ReadOptions
 from boostpack.ingestion.quarantine import QUARANTINE_DIR
 from boostpack.ingestion.saved_datasets import saved_dataset_files
@@ -43,19 +43,20 @@ _FILE_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
 
 def read_batches(path: str | os.PathLike[str],
                  options: ReadOptions = ReadOptions(),  # noqa: B008 (frozen, so shareable)
-                 batch_lines: int = 8192, *, read_ahead: bool = False) -> Iterator[Batch]:
+                 batch_lines: int = 8192, *, read_ahead: bool = False,
+                 classify: ClassifyRuns = classify_runs) -> Iterator[Batch]:
     """Stream one file as batches of up to ``batch_lines`` physical lines (tables: rows).
 
     ``read_ahead``: read and decompress JSONL on a background thread (up to 8 chunks ahead),
     for a caller whose own thread is the bottleneck and who has a core to spare; the batches
-    are the same either way.
+    are the same either way. ``classify``: what classifies JSONL lines (``classify.ClassifyRuns``).
     """
     if batch_lines < 1:
         raise InvalidInput(f"batch_lines must be >= 1, got {batch_lines}")
     name = checked_file(os.fspath(path))
     if is_table(name):
         return read_table(name, options, batch_lines)
-    return read_jsonl(name, options, batch_lines, read_ahead=read_ahead)
+    return read_jsonl(name, options, batch_lines, read_ahead=read_ahead, classify=classify)
 
 
 def checked_file(name: str) -> str:

@@ -45,7 +45,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boostpack.ingestion.classify import Batch, Classifier, classify_runs, read_jsonl, read_range
+from boostpack.ingestion.classify import (
+    Batch,
+    Classifier,
+    ClassifyRuns,
+    classify_runs,
+    read_jsonl,
+    read_range,
+)
 from boostpack.ingestion.frames import Unit, iter_units, units
 from boostpack.ingestion.options import ReadOptions
 from boostpack.ingestion.streams import (
@@ -336,8 +343,12 @@ def record_lines(path: str, split: Split, numbers: np.ndarray) -> Iterator[list[
             continue
         hi = int(np.searchsorted(numbers, line_no + len(run), side="right"))
         if hi > i:
-            lines = [run[k] for k in (numbers[i:hi] - line_no - 1).tolist()]
-            lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+            if hi - i == len(run):  # every line of the run (ascending, in range): as it is
+                lines = run
+            else:
+                lines = [run[k] for k in (numbers[i:hi] - line_no - 1).tolist()]
+            if any(map(bytes.endswith, lines, itertools.repeat(b"\r"))):  # the loop in C
+                lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
             if start == 0 and numbers[i] == 1 and lines[0].startswith(BOM):
                 lines[0] = lines[0][3:]
             yield lines
@@ -369,12 +380,13 @@ class RangeReader:
             return _lines_before(self.path, self.split)
         return count_newlines(self.path, self.split.start)
 
-    def batches(self, batch_lines: int) -> Iterator[Batch]:
-        """Up to ``batch_lines`` physical lines (rows) per batch, as ``read_batches`` makes them."""
+    def batches(self, batch_lines: int, classify: ClassifyRuns = classify_runs) -> Iterator[Batch]:
+        """Up to ``batch_lines`` physical lines (rows) per batch, as ``read_batches`` makes them
+        (``classify``: what classifies JSONL lines, ``classify.ClassifyRuns``)."""
         split = self.split
         if split.kind == "plain":
             return read_range(self.path, split.start, split.end, self.options, batch_lines,
-                              cell_bytes=self.cell_bytes, cuts=self.cuts)
+                              cell_bytes=self.cell_bytes, cuts=self.cuts, classify=classify)
         if split.kind == "table":
             return read_table(self.path, self.options, batch_lines, split.units, before=split.base,
                               cell_bytes=self.cell_bytes, cuts=self.cuts)
@@ -383,5 +395,5 @@ class RangeReader:
         if start < split.detected_at:  # the part holds lines before the one detection used
             options = dataclasses.replace(options, fmt=self.auto)
         cls = Classifier(self.path, options, self.line_base)
-        return classify_runs(cls, line_runs(chunks), batch_lines, start, self.cell_bytes, self.cuts,
+        return classify(cls, line_runs(chunks), batch_lines, start, self.cell_bytes, self.cuts,
                         _marks(split, self.cell_bytes))
