@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from boostpack import _jsonl
 from boostpack.errors import InvalidInput, KernelError
+from boostpack.ingestion.flatscan import BLANK, FAST, KEYS, NAME_OFFSETS, NAMES, STRING
 from boostpack.packing.config import PackConfig
-from boostpack.packing.fastlane import _NAME_OFF, _NAMES, BLANK, FAST, KEYS, STRING, FastLane
+from boostpack.packing.fastlane import FastLane
 from boostpack.packing.reading import InputPiece, ReadSetup, read_documents
 from boostpack.packing.render import parts_renderer
 
@@ -37,6 +38,7 @@ QA = st.fixed_dictionaries({"question": TEXTS, "answer": st.one_of(TEXTS, st.lis
     st.one_of(TEXTS, st.lists(TEXTS, max_size=2)), max_size=3))}, optional={
     "id": st.one_of(TEXTS, st.none(), st.integers(0, 9)), "reasoning": st.one_of(TEXTS, st.none()),
     "difficulty": st.one_of(st.integers(0, 5), st.text(max_size=2), st.floats(0, 5)),
+    "grade": st.one_of(st.booleans(), st.integers(0, 12), st.text(max_size=2), st.none()),
     "discipline": st.one_of(TEXTS, st.lists(TEXTS, max_size=2), st.integers()),
     "choices": st.lists(TEXTS, max_size=3), "text": TEXTS})
 BAD = st.sampled_from([b"", b"   ", b"\t\r", b"\x0c{}", b"{bad", b"[1, 2]", b'{"a": 1,}',
@@ -113,7 +115,7 @@ def test_most_lines_of_real_qa_take_the_fast_lane(corpora_dir: Path, tmp_path: P
     n, k = _jsonl.count_lines(raw), len(KEYS)
     kind = np.empty(n, np.uint8)
     types = np.empty(n * k, np.uint8)
-    _jsonl.scan(raw, _NAMES, _NAME_OFF, 1 << 22, np.empty(n, np.int64), kind, types,
+    _jsonl.scan(raw, NAMES, NAME_OFFSETS, 1 << 22, np.empty(n, np.int64), kind, types,
                 np.empty(n * k, np.uint8), np.empty(n * k, np.int64), np.empty(n * k, np.int64),
                 np.empty(len(data), np.uint8))
     assert (kind == FAST).all()
@@ -133,7 +135,7 @@ def test_the_scanner_vouches_only_for_what_orjson_reads(lines: list[bytes]) -> N
     kind, types = np.empty(n, np.uint8), np.empty(n * k, np.uint8)
     starts, lengths = np.empty(n * k, np.int64), np.empty(n * k, np.int64)
     out = np.empty(len(data), np.uint8)
-    _jsonl.scan(raw, _NAMES, _NAME_OFF, 1 << 20, np.empty(n, np.int64), kind, types,
+    _jsonl.scan(raw, NAMES, NAME_OFFSETS, 1 << 20, np.empty(n, np.int64), kind, types,
                 np.empty(n * k, np.uint8), starts, lengths, out)
     for i, line in enumerate(lines):
         if kind[i] == BLANK:
@@ -160,5 +162,5 @@ def test_gather_checks_its_parts() -> None:
     with pytest.raises(KernelError, match="too small"):
         _jsonl.gather(src, np.array([0]), np.array([11]), dst)
     with pytest.raises(ValueError):
-        _jsonl.scan(src, _NAMES, _NAME_OFF, 10, *(np.empty(1, t) for t in (
+        _jsonl.scan(src, NAMES, NAME_OFFSETS, 10, *(np.empty(1, t) for t in (
             np.int64, np.uint8, np.uint8, np.uint8, np.int64, np.int64)), np.empty(20, np.uint8))

@@ -30,11 +30,11 @@ _REASONING = OPTIONAL_ALIASES["reasoning"]
 KEYS = ("id", *_QUESTION, *_ANSWER, "text", *_REASONING, "discipline", "difficulty", "grade",
         "language", "system")
 SLOT = {name: i for i, name in enumerate(KEYS)}
-_Q = np.array([SLOT[k] for k in _QUESTION])
-_A = np.array([SLOT[k] for k in _ANSWER])
-_R = np.array([SLOT[k] for k in _REASONING])
-_NAMES = np.frombuffer("".join(KEYS).encode(), dtype=np.uint8)
-_NAME_OFF = np.concatenate([[0], np.cumsum([len(k) for k in KEYS])]).astype(np.int64)
+Q_SLOTS = np.array([SLOT[k] for k in _QUESTION])
+A_SLOTS = np.array([SLOT[k] for k in _ANSWER])
+R_SLOTS = np.array([SLOT[k] for k in _REASONING])
+NAMES = np.frombuffer("".join(KEYS).encode(), dtype=np.uint8)
+NAME_OFFSETS = np.concatenate([[0], np.cumsum([len(k) for k in KEYS])]).astype(np.int64)
 
 
 def types_table(*allowed: int) -> np.ndarray:
@@ -64,7 +64,7 @@ class FlatScan:
         types, flags = np.empty(count * k, np.uint8), np.empty(count * k, np.uint8)
         starts, lengths = np.empty(count * k, np.int64), np.empty(count * k, np.int64)
         self.out = np.empty(len(raw) + spare, np.uint8)
-        n, self.used = _jsonl.scan(raw, _NAMES, _NAME_OFF, max_line or len(raw), self.line_end,
+        n, self.used = _jsonl.scan(raw, NAMES, NAME_OFFSETS, max_line or len(raw), self.line_end,
                                    self.kind, types, flags, starts, lengths, self.out)
         if n != count:
             raise ValueError(f"data holds {n} lines, not {count}")
@@ -87,7 +87,7 @@ class FlatScan:
         """The lines the flat converter surely makes a QA record of (module docstring); sets
         ``question``/``answer``: per line, the slot each is taken from."""
         t, fl = self.types, self.flags
-        self.question, self.answer = q, a = self.first(_Q), self.first(_A)
+        self.question, self.answer = q, a = self.first(Q_SLOTS), self.first(A_SLOTS)
         q_type, a_type, q_flags, a_flags = self.pick(t, q), self.pick(t, a), self.pick(fl, q), self.pick(fl, a)
         ok_q = (q_type == STRING) & (q_flags & ALL_SPACE == 0)
         ok_a = (((a_type == STRING) & (a_flags & ALL_SPACE == 0))
@@ -95,7 +95,7 @@ class FlatScan:
         disc, rid = t[:, SLOT["discipline"]], t[:, SLOT["id"]]
         optional_ok = (
             (_NONE[rid] | ((rid == STRING) & (self.lengths[:, SLOT["id"]] > 0)))  # "" is refused
-            & _NONE_OR_STRING[self.pick(t, self.first(_R))]
+            & _NONE_OR_STRING[self.pick(t, self.first(R_SLOTS))]
             & (_NONE_OR_STRING[disc] | ((disc == ARRAY) & (fl[:, SLOT["discipline"]] & STR_ITEMS != 0)))
             & _LEVEL[t[:, SLOT["difficulty"]]] & _LEVEL[t[:, SLOT["grade"]]]
             & _NONE_OR_STRING[t[:, SLOT["language"]]] & _NONE_OR_STRING[t[:, SLOT["system"]]])

@@ -22,7 +22,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from boostpack import _jsonl
-from boostpack.ingestion.fields import OPTIONAL_ALIASES, QA_ALIASES
+from boostpack.ingestion.flatscan import (  # the scan's keys and constants, as dedup reads them
+    A_SLOTS,
+    ABSENT,
+    ALL_SPACE,
+    ARRAY,
+    FAST,
+    INT,
+    KEYS,
+    LEAD_SPACE,
+    NAME_OFFSETS,
+    NAMES,
+    NULL,
+    Q_SLOTS,
+    R_SLOTS,
+    REF,
+    SLOT,
+    STR_ITEMS,
+    STRING,
+    THINK,
+)
 from boostpack.ingestion.records import record_id
 from boostpack.packing.config import PackConfig
 from boostpack.packing.segments import SEGMENT_BYTES
@@ -31,21 +50,6 @@ if TYPE_CHECKING:
     from boostpack.ingestion.classify import Classifier
     from boostpack.packing.reading import _PieceReader
 
-# Constants of csrc/jsonl.h.
-FAST, SLOW, BLANK = 0, 1, 2
-ABSENT, NULL, STRING, INT, NUMBER, BOOL, ARRAY, OBJECT = range(8)
-ALL_SPACE, LEAD_SPACE, THINK, STR_ITEMS, REF = 1, 2, 4, 8, 16
-
-_QUESTION, _ANSWER = QA_ALIASES["question"], QA_ALIASES["answer"]
-_REASONING = OPTIONAL_ALIASES["reasoning"]
-KEYS = ("id", *_QUESTION, *_ANSWER, "text", *_REASONING, "discipline", "difficulty",
-        "language", "system")
-_SLOT = {name: i for i, name in enumerate(KEYS)}
-_Q = np.array([_SLOT[k] for k in _QUESTION])
-_A = np.array([_SLOT[k] for k in _ANSWER])
-_R = np.array([_SLOT[k] for k in _REASONING])
-_NAMES = np.frombuffer("".join(KEYS).encode(), dtype=np.uint8)
-_NAME_OFF = np.concatenate([[0], np.cumsum([len(k) for k in KEYS])]).astype(np.int64)
 # Text the templates put between fields: appended after the decoded strings, gathered like them.
 _LITERALS = (b"\n\n", b"<think>\n", b"\n</think>\n\n")
 _ID_CHARS = 32  # a derived id: xxh3-128 in hex
@@ -107,7 +111,7 @@ class FastLane:
         lengths = np.empty(count * k, np.int64)
         literals = sum(map(len, _LITERALS))
         out = np.empty(len(raw) + literals + _ID_CHARS * count, np.uint8)
-        _, used = _jsonl.scan(raw, _NAMES, _NAME_OFF, self.max_line, line_end, kind, types,
+        _, used = _jsonl.scan(raw, NAMES, NAME_OFFSETS, self.max_line, line_end, kind, types,
                               flags, starts, lengths, out)
         fields = _Fields(types.reshape(count, k), flags.reshape(count, k),
                          starts.reshape(count, k), lengths.reshape(count, k), out, used)
@@ -137,11 +141,11 @@ class FastLane:
     def _good(self, kind: np.ndarray, f: _Fields, exact_cuts: bool) -> np.ndarray:
         """Lines whose record and document the fast lane vouches for."""
         t, fl = f.types, f.flags
-        q_slot, a_slot, r_slot = _first(t, _Q), _first(t, _A), _first(t, _R)
+        q_slot, a_slot, r_slot = _first(t, Q_SLOTS), _first(t, A_SLOTS), _first(t, R_SLOTS)
         q_type, a_type = f.pick(t, q_slot), f.pick(t, a_slot)
         q_flags, a_flags = f.pick(fl, q_slot), f.pick(fl, a_slot)
         has_q, has_a = q_type != ABSENT, a_type != ABSENT
-        text_type, text_flags = t[:, _SLOT["text"]], fl[:, _SLOT["text"]]
+        text_type, text_flags = t[:, SLOT["text"]], fl[:, SLOT["text"]]
         ok_q = (q_type == STRING) & (q_flags & ALL_SPACE == 0)
         ok_a = (((a_type == STRING) & (a_flags & ALL_SPACE == 0))
                 | ((a_type == ARRAY) & (a_flags & REF != 0))) & (a_flags & THINK == 0)
@@ -149,15 +153,16 @@ class FastLane:
         qa = has_q & has_a & ok_q & ok_a
         plain = ~has_q & ~has_a & ok_text
         r_type = f.pick(t, r_slot)
-        id_type, id_len = t[:, _SLOT["id"]], f.lengths[:, _SLOT["id"]]
-        disc, diff = t[:, _SLOT["discipline"]], t[:, _SLOT["difficulty"]]
+        id_type, id_len = t[:, SLOT["id"]], f.lengths[:, SLOT["id"]]
+        disc, diff = t[:, SLOT["discipline"]], t[:, SLOT["difficulty"]]
         optional_ok = (
             _NONE_OR_STRING[r_type]
             & (_NONE[id_type] | ((id_type == STRING) & (id_len > 0)))
             & (_NONE_OR_STRING[disc]
-               | ((disc == ARRAY) & (fl[:, _SLOT["discipline"]] & STR_ITEMS != 0)))
-            & _NONE_OR_INT[diff] & _NONE_OR_STRING[t[:, _SLOT["language"]]]
-            & _NONE_OR_STRING[t[:, _SLOT["system"]]])
+               | ((disc == ARRAY) & (fl[:, SLOT["discipline"]] & STR_ITEMS != 0)))
+            & _NONE_OR_INT[diff] & _NONE_OR_INT[t[:, SLOT["grade"]]]
+            & _NONE_OR_STRING[t[:, SLOT["language"]]]
+            & _NONE_OR_STRING[t[:, SLOT["system"]]])
         good = (kind == FAST) & optional_ok & (qa | plain)
         f.plan(qa, q_slot, a_slot, r_slot, r_type)
         total = f.total_length(self.template)
@@ -186,7 +191,7 @@ class _Fields:
 
     def plan(self, qa: np.ndarray, q_slot: np.ndarray, a_slot: np.ndarray, r_slot: np.ndarray,
              r_type: np.ndarray) -> None:
-        text = _SLOT["text"]
+        text = SLOT["text"]
         self.qa = qa
         self.first = np.where(qa, q_slot, text)  # question, or a plain record's text
         self.answer = a_slot
@@ -258,7 +263,7 @@ class _Documents:
         """Record ids of the documents: the line's, or derived from the text fields as the
         converter derives them (written to the scan buffer from ``at``)."""
         f = self.f
-        slot = _SLOT["id"]
+        slot = SLOT["id"]
         start, length = f.starts[lines, slot].copy(), f.lengths[lines, slot].copy()
         missing = np.flatnonzero(f.types[lines, slot] != STRING)
         out = f.out
@@ -283,7 +288,7 @@ class _Documents:
             record["question"] = text(int(f.first[line]))
             record["answer"] = text(int(f.answer[line]))
         else:
-            record["text"] = text(_SLOT["text"])
+            record["text"] = text(SLOT["text"])
         if f.has_reasoning[line]:
             record["reasoning"] = text(int(f.reasoning[line]))
         return record
