@@ -127,3 +127,21 @@ def test_the_radix_sort_checks_its_arguments() -> None:
         sort_entries(np.zeros(3, np.int64), np.zeros(3, np.uint32))
     with pytest.raises(ValueError):
         sort_entries(np.zeros(6, np.uint64)[::2], np.zeros(3, np.uint32))
+
+
+@pytest.mark.parametrize("kind", ["random", "few", "middle", "top-constant"])
+def test_the_radix_sort_past_the_msd_threshold(kind: str) -> None:
+    """Past 64k entries the top digit is sorted first, then each bucket: still numpy's stable
+    order, also when the top digits are shared and with long runs of equal keys."""
+    rng = np.random.default_rng(7)
+    n = 300_000
+    keys = {"random": rng.integers(0, 2**64, n, dtype=np.uint64),
+            "few": rng.integers(0, 5, n, dtype=np.uint64) << np.uint64(40),
+            "middle": rng.integers(0, 2**11, n, dtype=np.uint64) << np.uint64(22),
+            "top-constant": rng.integers(0, 2**30, n, dtype=np.uint64) | np.uint64(7 << 60)}[kind]
+    docs = rng.permutation(n).astype(np.uint32)
+    order = np.argsort(keys, kind="stable")
+    want_keys, want_docs = keys[order], docs[order]
+    sort_entries(keys, docs)
+    np.testing.assert_array_equal(keys, want_keys)
+    np.testing.assert_array_equal(docs, want_docs)
