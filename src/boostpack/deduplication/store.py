@@ -18,7 +18,7 @@ from boostpack._minhash import pread_rows
 from boostpack.deduplication.bandfile import file_bytes, read_band
 from boostpack.deduplication.itemkey import ITEM_KEY, band_mix
 from boostpack.deduplication.lsh import band_key
-from boostpack.deduplication.workdir import WorkDir, corrupt, map_array, read_array
+from boostpack.deduplication.workdir import WorkDir, corrupt, map_array, read_array, read_at
 
 Layout = tuple[int, ...]
 
@@ -91,11 +91,11 @@ class SignStore:
         key alone mixed in (``itemkey.band_mix(answers=False)``), ``step`` documents at a time
         in document order, computed from the signatures: only runs with references without an
         answer need these, so phase 1 does not write them."""
+        sig_row = np.dtype((np.uint32, self.num_perm))
         for i, n in enumerate(self.sizes.tolist()):
             for s in range(0, n, step):
-                docs = np.arange(s, min(s + step, n), dtype=np.int64)
-                sig = self._rows(i, "sig.bin", docs, np.dtype((np.uint32, self.num_perm)))
-                items = self._rows(i, "key.bin", docs, ITEM_KEY)
+                e = min(s + step, n)
+                sig, items = self._block(i, "sig.bin", s, e, sig_row), self._block(i, "key.bin", s, e, ITEM_KEY)
                 yield int(self.offsets[i]) + s, band_key(sig, b, rows) ^ band_mix(items, answers=False)
 
     def signatures(self, docs: np.ndarray) -> np.ndarray:
@@ -113,6 +113,19 @@ class SignStore:
             lo, hi = int(bounds[t]), int(bounds[t + 1])
             out[lo:hi] = self._rows(int(t), name, uniq[lo:hi].astype(np.int64) - self.offsets[t], row)
         return out[inverse]
+
+    def _block(self, task: int, name: str, start: int, stop: int, row: np.dtype) -> np.ndarray:
+        """``row[stop - start]``: rows ``start..stop`` of the task's file ``name``, one read."""
+        path = self.work.task(task) / name
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise corrupt(path, "missing") from None
+        try:
+            data = read_at(fd, (stop - start) * row.itemsize, start * row.itemsize, path)
+        finally:
+            os.close(fd)
+        return np.frombuffer(data, dtype=row)
 
     def _rows(self, task: int, name: str, rows: np.ndarray, row: np.dtype) -> np.ndarray:
         """``row[len(rows)]``: rows ``rows`` (int64, of this task) of the task's file ``name``."""
