@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from boostpack import commands
 from boostpack._version import __version__
 from boostpack.errors import BoostpackError
+from boostpack.runtime.allocator import keep_freed_memory
 from boostpack.runtime.console import set_progress
 
 # Usage errors exit 2 from argparse itself.
@@ -50,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 on usage errors
     if args.quiet:
         set_progress(False)
+    keep_freed_memory()  # this process is boostpack's own: see runtime.allocator
     try:
         return int(args.func(args) or EXIT_OK)
     except KeyboardInterrupt:

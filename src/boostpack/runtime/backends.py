@@ -27,6 +27,7 @@ from multiprocessing.connection import wait
 from typing import Any, Generic, Protocol, TypeVar
 
 from boostpack.errors import InvalidInput
+from boostpack.runtime.allocator import keep_freed_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -219,6 +220,13 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="boostpack-parent-watch", daemon=True).start()
 
 
+def _start_worker() -> None:
+    """A local worker's start: it ends with its parent, and keeps freed memory as the
+    ``boostpack`` command does (``runtime.allocator``)."""
+    exit_with_parent()
+    keep_freed_memory()
+
+
 def _import_all(modules: tuple[str, ...]) -> None:
     for name in modules:
         importlib.import_module(name)
@@ -257,7 +265,7 @@ class LocalProcesses(LocalBackend):
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=exit_with_parent)
+                                             initializer=_start_worker)
         return self._pool
 
     def close(self) -> None:
