@@ -127,11 +127,15 @@ def test_resume_with_files_in_splits(tmp_path: Path, monkeypatch: pytest.MonkeyP
     dd.dedup(inputs, out, **opts)
     assert calls.count == total.count - 4  # only the tasks not finished before the failure
     assert tree(out) == tree(tmp_path / "clean")
-    # Unsplit (one part per file, renamed into place): fail after the first rename; the
-    # bytes equal the split run's.
-    with monkeypatch.context() as m:
-        m.setattr(dd, "join_parts", Calls(dd.join_parts, 2))
-        with pytest.raises(RuntimeError, match="injected"):
-            dd.dedup(inputs, tmp_path / "j", frame_bytes=4096, progress=False)
-    dd.dedup(inputs, tmp_path / "j", frame_bytes=4096, progress=False)
-    assert tree(tmp_path / "j") == tree(tmp_path / "clean")
+    # Failing while a file's parts are joined: split (its output half appended, in a temp
+    # file that the failure removes), and unsplit (one part per file, renamed into place:
+    # fail after the first file's renames). The bytes equal the clean run's.
+    for name, fail_at, split in (("js", 2, opts), ("j", 4, {"frame_bytes": 4096, "progress": False})):
+        with monkeypatch.context() as m:
+            add = Calls(dd.PartJoin.add, fail_at)
+            m.setattr(dd.PartJoin, "add", lambda join, part, add=add: add(join, part))
+            with pytest.raises(RuntimeError, match="injected"):
+                dd.dedup(inputs, tmp_path / name, **split)
+        assert not list((tmp_path / name).rglob(".tmp-*"))
+        dd.dedup(inputs, tmp_path / name, **split)
+        assert tree(tmp_path / name) == tree(tmp_path / "clean")

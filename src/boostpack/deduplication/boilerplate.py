@@ -10,8 +10,9 @@ way IDF discounts words that occur everywhere.
 
 The sample is fixed by the files alone, never by workers or splits: per side (inputs, and
 references), about ``SAMPLE_RECORDS`` records, each file's share proportional to its size, read
-in windows of ``WINDOW_RECORDS`` records at evenly spaced line starts of a plain file (the
-start of a compressed or Parquet file, which cannot be entered elsewhere). Exact repeats in the
+in windows of ``WINDOW_RECORDS`` records at evenly spaced line starts of a plain file, or at
+evenly spaced frames, blocks or row groups of a compressed or Parquet file that has them (else
+at its start, where such a file alone can be entered). Exact repeats in the
 sample count once: copies of one item are duplicates to find, not boilerplate. A shingle is
 common on either side when more than ``df`` of that side's sampled documents, and at least
 ``MIN_DOCUMENTS``, contain it; the union of both sides is excluded, so scaffolding that the
@@ -40,8 +41,9 @@ MIN_DOCUMENTS = 8
 
 
 def _windows(path: str, options: ReadOptions, quota: int) -> Iterator[list[dict]]:
-    """Records of ``path`` for the sample: ``quota`` records in windows spread over a plain
-    file, or the first ``quota`` of any other."""
+    """Records of ``path`` for the sample: ``quota`` records in windows spread over a file
+    that can be entered at its parts (``splits.splittable``), or the first ``quota`` of any
+    other."""
     from boostpack.ingestion.readers import read_batches
     from boostpack.ingestion.splits import RangeReader, plan_splits, splittable
 
@@ -55,12 +57,24 @@ def _windows(path: str, options: ReadOptions, quota: int) -> Iterator[list[dict]
                     return
         return
     windows = max(1, math.ceil(quota / WINDOW_RECORDS))
-    size = os.path.getsize(path)
-    for split in plan_splits(path, options, max(1, size // windows)):
-        reader = RangeReader(path, split, options, 0)
-        with contextlib.closing(reader.batches(WINDOW_RECORDS)) as batches:
-            for batch in batches:
-                yield batch.records[:WINDOW_RECORDS]
+    splits = plan_splits(path, options, max(1, os.path.getsize(path) // windows))
+    # A splittable compressed file's parts follow its frames, often more of them than windows
+    # (18 for the 8 windows of a 64 MB .zst): a window starts at evenly spaced parts and goes
+    # on into the next ones while it is short, up to the next window's start. A plain file's
+    # parts are the windows; and a small file is read whole either way, so the two sample the
+    # same records.
+    starts = [i * len(splits) // windows for i in range(min(windows, len(splits)))]
+    for first, stop in zip(starts, [*starts[1:], len(splits)], strict=True):
+        taken = 0
+        for split in splits[first:stop]:
+            reader = RangeReader(path, split, options, 0)
+            with contextlib.closing(reader.batches(WINDOW_RECORDS - taken)) as batches:
+                for batch in batches:
+                    records = batch.records[: WINDOW_RECORDS - taken]
+                    taken += len(records)
+                    yield records
+                    break
+            if taken >= WINDOW_RECORDS:
                 break
 
 

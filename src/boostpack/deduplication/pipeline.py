@@ -8,10 +8,10 @@ arrays or files (at most 88 bytes per document plus 80 MiB in memory, checked ag
 1. ``sign`` — one task per split of a plain JSONL file (``split_bytes``) or per compressed or
    Parquet file, on worker processes: read, hash, write flat per-document files.
 2. ``cluster`` — exact groups, then candidate pairs found and verified per LSH band (worker
-   processes), unioned band by band, contamination, the keep rule: one plan file per sign task;
-   then the files only this phase reads are deleted.
+   processes), unioned band by band, contamination, the keep rule: one plan file per sign task.
+   The files only this phase reads are deleted while phase 3 runs.
 3. ``write`` — one task per sign task, on worker processes: its part of ``kept/``,
-   ``removed/`` and ``quarantine/``; then the parts of each input file are joined.
+   ``removed/`` and ``quarantine/``, appended to the input's output files as it comes.
 
 Their files live in the work directory (``deduplication.workdir``), which a rerun into the same
 output directory resumes from. ``report.json`` is written last; a directory without it is not a
@@ -58,9 +58,12 @@ Rules (documented promises, tested):
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +78,9 @@ from boostpack.deduplication.settings import check_int
 from boostpack.deduplication.sign import SignResult, SignTask, build_ngram_index, sign_task
 from boostpack.deduplication.workdir import WorkDir
 from boostpack.deduplication.write import (
+    PartJoin,
     WriteTask,
     empty_output,
-    join_parts,
     output_name,
     removed_line,
     write_task,
@@ -94,6 +97,7 @@ __all__ = ["DedupConfig", "dedup", "removed_line"]
 # Phase 1 task size for plain inputs (see boostpack.ingestion.splits). 32 MB is ~1 s of work per
 # task; 64 MB made 300 MB into 5 tasks, 3 of them on one of 2 workers.
 _SPLIT_BYTES = 32 << 20
+_PARTS = ("kept.zst", "removed.zst", "quarantine.jsonl")  # a write task's, in PartJoin order
 OUTPUT = StageOutput("dedup", finished="report.json",
                      names=(*workdir.OUTPUT_DIRS, workdir.WORK_DIR, "report.json"), resumes=True)
 
@@ -194,9 +198,12 @@ def _run(runner: TaskRunner, work: WorkDir, out: Path, input_files: list[str],
     clusters = _cluster_once(work, results, n_ref, config, memory, runner, scratch)
     clock.lap("cluster")
 
-    written = _write_all(runner, work, out, tasks[n_ref:], results, file_of, started,
-                         input_files, len(ref_files), checks.sample_docs(clusters), config,
-                         scratch)
+    # Deleting phase 2's files (~200 MB a million documents) waits on the file system, not on
+    # the CPU: done meanwhile.
+    with _meanwhile(workdir.drop_cluster_files, work, len(results)):
+        written = _write_all(runner, work, out, tasks[n_ref:], results, file_of, started,
+                             input_files, len(ref_files), checks.sample_docs(clusters), config,
+                             scratch)
     clock.lap("write")
     report = _report(config, results, n_ref, written, clusters, input_files, ref_files,
                      runner, memory, clock.wall)
@@ -296,8 +303,9 @@ def _boilerplate_once(work: WorkDir, input_files: list[str], ref_files: list[str
 
 def _cluster_once(work: WorkDir, results: list[SignResult], n_ref: int, config: DedupConfig,
                   memory: int, runner: TaskRunner, scratch: list[int]) -> dict[str, Any]:
-    """Phase 2, unless a resumed run finished it (its counts are then in ``plan_done``); then
-    the files only it reads are deleted. Appends the scratch bytes at its end to ``scratch``."""
+    """Phase 2, unless a resumed run finished it (its counts are then in ``plan_done``; the
+    files only it reads are deleted after it). Appends the scratch bytes at its end to
+    ``scratch``."""
     clusters = workdir.read_json(work.plan_done)
     if clusters is None:
         ref_count = sum(r["n"] for r in results[:n_ref])
@@ -305,7 +313,6 @@ def _cluster_once(work: WorkDir, results: list[SignResult], n_ref: int, config: 
         with atomic_write(work.plan_done) as f:
             f.write(orjson.dumps(clusters))
         scratch.append(workdir.scratch_bytes(work))
-    workdir.drop_cluster_files(work, len(results))
     return clusters
 
 
@@ -313,8 +320,8 @@ def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[S
                results: list[SignResult], file_of: list[int], started: dict[str, tuple[int, int]],
                input_files: list[str], n_ref_files: int, samples: tuple[int, ...],
                config: DedupConfig, scratch: list[int]) -> list[dict[str, Any]]:
-    """Phase 3: the parts of every input task, then one output file of each kind per input
-    (the scratch bytes before joining them appended to ``scratch``)."""
+    """Phase 3: the parts of every input task, each appended to its input's output files as it
+    comes (``PartJoin``); the scratch bytes at the end appended to ``scratch``."""
     offsets = tuple(int(x) for x in np.concatenate(([0], np.cumsum([r["n"] for r in results]))))
     write_tasks = []
     line_base = 0
@@ -326,22 +333,48 @@ def _write_all(runner: TaskRunner, work: WorkDir, out: Path, input_tasks: list[S
                                      line_base, tuple(results[task.index]["cuts"]), offsets,
                                      tuple(d for d in samples if lo <= d < hi), config.fields))
         line_base += results[task.index]["lines_read"]
-    written = list(runner.run(write_task, write_tasks, work.markers("write"), desc="dedup: write",
-                              weight=_task_bytes))
-    scratch.append(workdir.scratch_bytes(work))
     empty_frame = empty_output()
-    dirs_of: dict[int, list[Path]] = {}
-    for task in input_tasks:
-        dirs_of.setdefault(file_of[task.index], []).append(work.task(task.index))
-    for i, path in enumerate(input_files, start=n_ref_files):
-        name = output_name(i, path)
-        dirs = dirs_of[i]
-        join_parts([d / "kept.zst" for d in dirs], out / "kept" / f"{name}.jsonl.zst", empty_frame)
-        join_parts([d / "removed.zst" for d in dirs], out / "removed" / f"{name}.jsonl.zst",
-                   empty_frame)
-        join_parts([d / "quarantine.jsonl" for d in dirs], out / "quarantine" / f"{name}.jsonl",
-                   None)
+    parts_of = Counter(file_of[task.index] for task in input_tasks)
+    written = []
+    with contextlib.ExitStack() as stack:
+        joins = {}  # per input file: its kept, removed and quarantine outputs
+        for i, path in enumerate(input_files, start=n_ref_files):
+            name, n = output_name(i, path), parts_of[i]
+            joins[i] = [stack.enter_context(PartJoin(out / kind / f"{name}{suffix}", n, empty))
+                        for kind, suffix, empty in (("kept", ".jsonl.zst", empty_frame),
+                                                    ("removed", ".jsonl.zst", empty_frame),
+                                                    ("quarantine", ".jsonl", None))]
+        results_in_order = runner.run(write_task, write_tasks, work.markers("write"),
+                                      desc="dedup: write", weight=_task_bytes)
+        for task, result in zip(input_tasks, results_in_order, strict=True):
+            written.append(result)
+            d = work.task(task.index)
+            for join, part in zip(joins[file_of[task.index]], _PARTS, strict=True):
+                join.add(d / part)
+    scratch.append(workdir.scratch_bytes(work))
     return written
+
+
+@contextlib.contextmanager
+def _meanwhile(fn: Callable[..., None], *args: Any) -> Iterator[None]:
+    """Run ``fn(*args)`` on a thread while the block runs; an error it raised is raised after
+    the block."""
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            fn(*args)
+        except BaseException as exc:  # raised in the caller's thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=call, name=f"boostpack-{fn.__name__}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _report(config: DedupConfig, results: list[SignResult], n_ref: int,

@@ -1,8 +1,8 @@
 """Phase 3 of dedup, *write*: carry out the plan, one task per sign task of an input.
 
 Each task writes its part of ``kept/``, ``removed/`` and ``quarantine/`` into its sign folder;
-``join_parts`` then makes the output file of each input from its parts (a rename when there is
-one). Kept lines are the input lines, byte for byte, re-read from the input by line number
+``PartJoin`` makes the output file of each input from its parts as they come (a rename when
+there is one). Kept lines are the input lines, byte for byte, re-read from the input by line number
 (``splits.record_lines``; a file read whole as its one part). Output files are zstd frames
 cut every ``frame_bytes`` of input, so their bytes do not depend on the split.
 
@@ -200,7 +200,7 @@ def _write_records(task: WriteTask, n: int, renderer: _Renderer, frames: _Frames
 @fewer_collections()
 def write_task(task: WriteTask) -> dict[str, Any]:
     """Write the ``kept``/``removed``/``quarantine`` parts of one sign task into its folder
-    (``join_parts`` joins the parts of a file); return the counts.
+    (``PartJoin`` joins the parts of a file); return the counts.
 
     A zstd frame per output cell (``SignResult.cuts``): a file split into tasks gets the same
     frames, hence the same bytes, as when read whole, and readers of the outputs can split
@@ -223,24 +223,50 @@ def write_task(task: WriteTask) -> dict[str, Any]:
     return {"kept": frames.counts[0], "removed": frames.counts[1], "samples": renderer.excerpts}
 
 
-def join_parts(parts: list[Path], dest: Path, empty: bytes | None) -> None:
-    """Concatenate the task parts of one output file into ``dest`` (parts of zstd frames make
-    a multi-frame stream); ``empty``: what an output without content holds (None: no file).
-    A single part is renamed; a rerun after that finds it gone and ``dest`` in place."""
-    if len(parts) == 1 and not parts[0].exists() and dest.exists():
-        return
-    if not any(p.stat().st_size for p in parts):
-        if empty is not None:
-            with atomic_write(dest) as f:
-                f.write(empty)
-    elif len(parts) == 1:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(parts[0], dest)
-    else:
-        with atomic_write(dest) as f:
-            for p in parts:
-                with open(p, "rb") as src:
-                    shutil.copyfileobj(src, f, 4 << 20)
+class PartJoin:
+    """One output file made from the parts of its input's tasks, each appended as soon as it
+    is written (``add``, in task order), so the copying overlaps the write tasks still running
+    rather than following them all. ``empty``: what an output without content holds (None: no
+    file). One part is renamed into place; a rerun after that finds it gone and ``dest`` there.
+    The file is whole (renamed from its temp) after the last part; leaving the ``with`` block on
+    an error before that removes the temp file."""
+
+    def __init__(self, dest: Path, parts: int, empty: bytes | None) -> None:
+        self.dest, self.left, self.empty = dest, parts, empty
+        self.single = parts == 1
+        self._open = contextlib.ExitStack()  # the temp output, from the first part to the last
+        self._out: BinaryIO | None = None
+
+    def __enter__(self) -> PartJoin:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._open.__exit__(*exc)
+
+    def add(self, part: Path) -> None:
+        self.left -= 1
+        if self.single:
+            if not part.exists() and self.dest.exists():
+                return
+            if part.stat().st_size:
+                self.dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(part, self.dest)
+            elif self.empty is not None:
+                with atomic_write(self.dest) as f:
+                    f.write(self.empty)
+            return
+        if part.stat().st_size:
+            if self._out is None:
+                self._out = self._open.enter_context(atomic_write(self.dest))
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, self._out, 4 << 20)
+        if self.left:
+            return
+        if self._out is not None:
+            self._open.close()  # fsync and rename
+        elif self.empty is not None:
+            with atomic_write(self.dest) as f:
+                f.write(self.empty)
 
 
 def output_name(index: int, path: str) -> str:
