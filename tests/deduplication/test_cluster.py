@@ -147,6 +147,31 @@ def test_phase_two_files_are_gone_once_the_plan_is_written(tmp_path: Path,
             assert (tmp_path / "out" / kind / path.name).read_bytes() == path.read_bytes()
 
 
+def test_keep_rule_takes_band_similarities_it_would_otherwise_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keep rule's similarity of a member to its cluster's kept document equals two
+    signature reads (``closeness``) on every pair, and is mostly read from the bands' pairs."""
+    inputs, against = planted(tmp_path)
+    asked, read = [], []
+    keep_closeness, closeness = cl.Clustering.keep_closeness, cl.closeness
+
+    def counted(store, a, b, config):  # type: ignore[no-untyped-def]
+        read.append(len(a))
+        return closeness(store, a, b, config)
+
+    def checked(self, a, b):  # type: ignore[no-untyped-def]
+        got = keep_closeness(self, a, b)
+        np.testing.assert_array_equal(got, closeness(self.store, a, b, self.config))
+        asked.append(len(a))
+        return got
+
+    monkeypatch.setattr(cl, "closeness", counted)
+    monkeypatch.setattr(cl.Clustering, "keep_closeness", checked)
+    report = dd.dedup(inputs, tmp_path / "out", against=[against], workers=1, progress=False)
+    assert report["reasons"]["near"] > 20
+    assert sum(asked) >= report["reasons"]["near"] and sum(read) < sum(asked) / 4
+
+
 def test_report_says_peak_scratch_and_memory(tmp_path: Path) -> None:
     inputs, _ = planted(tmp_path)
     report = dd.dedup(inputs, tmp_path / "out", workers=2, progress=False)
