@@ -222,7 +222,7 @@ def test_output_is_byte_identical_across_workers_batches_and_spilling(
     # to run files and merge them; 1024 entries per run means dozens of runs per band. And
     # band tasks verify their candidates 7 at a time, each batch its own gather.
     monkeypatch.setattr(candidates, "_BYTES_PER_ENTRY", 1 << 16)
-    monkeypatch.setattr(cluster, "_VERIFY_CHUNK", 7)
+    monkeypatch.setattr(cluster, "VERIFY_CHUNK", 7)
     monkeypatch.setattr(cluster, "_VERIFY_SHARE", 1 << 40)
     spilled = dedup(inputs, tmp_path / "sp", workers=1, batch_lines=1000, memory="64M", progress=False)
     assert spilled["pairs"]["spilled_runs"] > one["pairs"]["spilled_runs"] == 0

@@ -20,6 +20,7 @@ from boostpack.runtime.backends import (
     LocalProcesses,
     Staggered,
     hand_off,
+    workers_started_early,
 )
 from boostpack.runtime.executor import TaskRunner, open_runner, run_tasks, task_fingerprint
 
@@ -30,6 +31,10 @@ def square_and_log(task: tuple[str, int]) -> int:
     with open(log, "a") as f:
         f.write(f"{x}\n")
     return x * x
+
+
+def getpid_of(_: object) -> int:
+    return os.getpid()
 
 
 def fail_on_three(task: tuple[str, int]) -> int:
@@ -194,6 +199,25 @@ def test_warm_starts_every_worker_before_the_first_task() -> None:
         assert len(set(multiprocessing.active_children()) - before) == 2
         assert list(runner.run(abs, [-1, -2, -3])) == [1, 2, 3]
         assert runner.usage()["tasks"] == 3  # the imports are not tasks
+
+
+def test_workers_started_early_are_the_next_runners_workers() -> None:
+    """A pool spawned before the stage is imported is the one its runner uses; one that no
+    runner took is shut down at the end of the block."""
+    before = set(multiprocessing.active_children())
+    with workers_started_early(2, ["json"]):
+        early = set(multiprocessing.active_children()) - before
+        assert len(early) == 2
+        with TaskRunner(2) as runner:
+            assert set(runner.run(getpid_of, range(8))) <= {p.pid for p in early}
+    with workers_started_early(2, ["json"]):
+        unused = set(multiprocessing.active_children()) - before
+    deadline = time.monotonic() + 60
+    while any(p.is_alive() for p in unused) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert unused and not any(p.is_alive() for p in unused)
+    with workers_started_early(1, ["json"]):  # tasks run in this process: nothing to start
+        assert set(multiprocessing.active_children()) == before
 
 
 def test_staggered_task_starts_when_the_one_before_hands_off() -> None:

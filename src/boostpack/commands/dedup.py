@@ -110,6 +110,17 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from boostpack.deduplication.settings import WORKER_MODULES
+    from boostpack.runtime.backends import workers_started_early
+    from boostpack.runtime.executor import resolve_workers
+
+    local = resolve_workers(args.workers) if args.backend == "local" else 1
+    # The workers import the stage while this process does (see workers_started_early).
+    with workers_started_early(local, WORKER_MODULES):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from boostpack.deduplication.pipeline import dedup
 
     report = dedup(

@@ -41,7 +41,7 @@ import numpy as np
 from boostpack.deduplication.candidates import PairFinder
 from boostpack.deduplication.config import DedupConfig
 from boostpack.deduplication.decontam import Contamination
-from boostpack.deduplication.itemkey import NO_ANSWER, answer_kind, same_item
+from boostpack.deduplication.itemkey import NO_ANSWER, answer_kind
 from boostpack.deduplication.keep import (
     Decisions,
     assign_units,
@@ -49,11 +49,11 @@ from boostpack.deduplication.keep import (
     decide,
     mark_contaminated,
 )
-from boostpack.deduplication.lsh import signature_similarity
 from boostpack.deduplication.plan import CONTAMINATED, EXACT, NEAR, write_plan
 from boostpack.deduplication.sign import EMPTY_FLAG, UNSIGNED_FLAG, SignResult
 from boostpack.deduplication.store import Layout, SignStore, layout
 from boostpack.deduplication.unionfind import UnionFind
+from boostpack.deduplication.verification import VERIFY_CHUNK, closeness, pair_keys, verify_pairs
 from boostpack.deduplication.workdir import WorkDir, corrupt, read_array
 from boostpack.errors import InvalidInput
 from boostpack.runtime.atomic import atomic_write
@@ -61,13 +61,11 @@ from boostpack.runtime.executor import TaskRunner
 
 # An accepted pair on disk: star centre, input, signature Jaccard (for references).
 ACCEPTED = np.dtype([("a", "<u4"), ("b", "<u4"), ("sim", "<f4")])
-# Pairs verified per gather of signatures: 32k pairs x 2 x 512 B = 32 MB at 128 permutations.
-_VERIFY_CHUNK = 1 << 15
 # A band task verifies its candidates in batches of up to this share of its memory, each batch
 # one gather in document order (a sweep of the signature files, not random reads).
 _VERIFY_SHARE = 4
 # Memory of this process in this phase at its peak, in the keep rule: its decide step takes
-# 88 B/doc, and assign_units' similarity gathers ~2 KB per removed near copy, _VERIFY_CHUNK
+# 88 B/doc, and assign_units' similarity gathers ~2 KB per removed near copy, VERIFY_CHUNK
 # pairs at a time (measured with tracemalloc on 0.1M and 0.4M documents of text dedup with
 # references: 177 B/doc at both sizes, the gathers not yet at their bound). The exact sort's
 # pair finder gets what the other steps leave of the budget, at least _MIN_PAIR_MEMORY.
@@ -76,8 +74,8 @@ _GATHER_BYTES_PER_PAIR = 2048
 
 
 def _gather_bytes(total: int) -> int:
-    """The keep rule's similarity gathers: one per removed near copy, _VERIFY_CHUNK at a time."""
-    return _GATHER_BYTES_PER_PAIR * min(total, _VERIFY_CHUNK)
+    """The keep rule's similarity gathers: one per removed near copy, VERIFY_CHUNK at a time."""
+    return _GATHER_BYTES_PER_PAIR * min(total, VERIFY_CHUNK)
 # While the band tasks run, this process holds the union-find, exact groups and contamination:
 # 18 B/doc measured as above.
 _BAND_PHASE_BYTES_PER_DOC = 20
@@ -137,7 +135,7 @@ def band_pairs(task: BandTask) -> dict[str, int]:
                         task.work.spill(task.band, task.source), clique=BUCKET_CLIQUE)
     refs_only = task.source != "bands"
     # A verified pair gathers two signatures and copies them once: 16 bytes per permutation.
-    batch = max(verify_memory // (16 * cfg.num_perm), _VERIFY_CHUNK)
+    batch = max(verify_memory // (16 * cfg.num_perm), VERIFY_CHUNK)
     counts = {"pairs": 0, "joined": 0, "accepted": 0}
     band = store.question_band(task.band, cfg.rows) if refs_only else store.band(task.band)
     keys = ((first, k, member[first : first + len(k)]) for first, k in band)
@@ -193,65 +191,6 @@ def read_accepted(work: WorkDir, band: int, total: int, source: str = "bands",
             if max(int(pairs["a"].max()), int(pairs["b"].max())) >= total:
                 raise corrupt(path, f"a document number past the {total} documents")
             yield pairs
-
-
-def similarity(store: SignStore, a: np.ndarray, b: np.ndarray,
-               chunk: int = _VERIFY_CHUNK) -> np.ndarray:
-    """float32[m]: signature Jaccard of the document pairs ``(a[i], b[i])``, ``chunk`` pairs
-    per gather."""
-    out = np.empty(len(a), dtype=np.float32)
-    for s in range(0, len(a), max(chunk, 1)):
-        e = min(s + chunk, len(a))
-        # One gather for both sides: star centres repeat, and reads are shared.
-        both = store.signatures(np.concatenate((a[s:e], b[s:e])))
-        out[s:e] = signature_similarity(both[: e - s], both[e - s :])
-    return out
-
-
-def same_items(store: SignStore, a: np.ndarray, b: np.ndarray, config: DedupConfig,
-               ref_count: int = 0, chunk: int = _VERIFY_CHUNK) -> np.ndarray:
-    """bool[m]: whether the pairs ``(a[i], b[i])`` can be one item (``itemkey.same_item``, a
-    reference ``a[i] < ref_count`` without an answer agreeing with any answer; all True when
-    the run does not compare answers)."""
-    if not config.compares_answers:
-        return np.ones(len(a), dtype=bool)
-    out = np.empty(len(a), dtype=bool)
-    for s in range(0, len(a), max(chunk, 1)):
-        e = min(s + chunk, len(a))
-        both = store.keys(np.concatenate((a[s:e], b[s:e])))
-        out[s:e] = same_item(both[: e - s], both[e - s :], config.answer_threshold,
-                             open_a=a[s:e] < ref_count)
-    return out
-
-
-def verify_pairs(store: SignStore, a: np.ndarray, b: np.ndarray, config: DedupConfig,
-                 ref_count: int = 0, chunk: int = _VERIFY_CHUNK) -> tuple[np.ndarray, np.ndarray]:
-    """``(accepted bool[m], similarity float32[m])`` of the candidate pairs ``(a[i], b[i])``
-    (``a[i] < ref_count``: a reference): accepted when the signature Jaccard reaches
-    ``threshold`` (all of them with ``verify`` off: classic LSH, where components are the
-    clusters) and the two can be one item. ``chunk``: pairs per gather of signatures."""
-    # Item keys first: 80 bytes a document against 512 for a signature, and a pair with a
-    # reference of another item fails on them (input pairs never do: see itemkey.band_mix).
-    ok = same_items(store, a, b, config, ref_count, chunk)
-    sim = np.zeros(len(a), dtype=np.float32)
-    items = np.flatnonzero(ok)
-    sim[items] = similarity(store, a[items], b[items], chunk)
-    if config.verify:
-        ok &= sim >= config.threshold
-    return ok, sim
-
-
-def closeness(store: SignStore, a: np.ndarray, b: np.ndarray, config: DedupConfig) -> np.ndarray:
-    """float32[m]: the signature Jaccard of pairs that can be one item, 0 for the others (the
-    keep rule's test of a member against its cluster's kept document)."""
-    sim = similarity(store, a, b)
-    return np.where(same_items(store, a, b, config), sim, np.float32(0))
-
-
-def _pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """uint64[m]: the unordered pairs ``{a[i], b[i]}`` as one number each."""
-    lo, hi = np.minimum(a, b).astype(np.uint64), np.maximum(a, b).astype(np.uint64)
-    return (lo << np.uint64(32)) | hi
 
 
 def _masked_chunks(keys: np.ndarray, mask: np.ndarray,
@@ -439,12 +378,12 @@ class Clustering:
         them on the 300 MB benchmark (56.0k of 56.6k), 0.3 s of this process's serial time."""
         sim = np.full(len(a), np.nan, dtype=np.float32)
         if len(a):
-            want = _pair_keys(a, b)
+            want = pair_keys(a, b)
             order = np.argsort(want, kind="stable")
             ranked = want[order]
             for band in range(self.config.bands):
                 for pairs in read_accepted(self.work, band, self.total):
-                    keys = _pair_keys(pairs["a"], pairs["b"])
+                    keys = pair_keys(pairs["a"], pairs["b"])
                     at = np.minimum(np.searchsorted(ranked, keys), len(ranked) - 1)
                     hit = ranked[at] == keys
                     sim[order[at[hit]]] = pairs["sim"][hit]

@@ -74,7 +74,7 @@ from boostpack.deduplication import checks, references, workdir
 from boostpack.deduplication.boilerplate import boilerplate
 from boostpack.deduplication.cluster import cluster
 from boostpack.deduplication.config import DedupConfig
-from boostpack.deduplication.settings import check_int
+from boostpack.deduplication.settings import WORKER_MODULES, check_int
 from boostpack.deduplication.sign import SignResult, SignTask, build_ngram_index, sign_task
 from boostpack.deduplication.workdir import WorkDir
 from boostpack.deduplication.write import (
@@ -183,8 +183,7 @@ def _run(runner: TaskRunner, work: WorkDir, out: Path, input_files: list[str],
          ref_files: list[str], config: DedupConfig, memory: int, split_bytes: int,
          batch_lines: int) -> dict[str, Any]:
     """The three phases on ``runner``; the report without the total time."""
-    runner.warm("boostpack.deduplication.sign", "boostpack.deduplication.cluster",
-                "boostpack.deduplication.write")
+    runner.warm(*WORKER_MODULES)
     started = {p: workdir.file_stat(p) for p in input_files}  # phase 3 re-reads splits of the inputs
     tasks, file_of = _sign_tasks(ref_files, input_files, work, config, split_bytes, batch_lines)
     n_ref = sum(t.is_ref for t in tasks)

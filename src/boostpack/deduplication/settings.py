@@ -17,6 +17,10 @@ from boostpack.errors import InvalidInput
 # Measured on real QA with planted near-duplicates (tools/measure_near_dup_defaults.py,
 # docs/dedup-defaults.md): character 5-grams keep short paraphrased QA items similar enough to
 # find, where word 5-grams (the web-corpus convention) lose most of them.
+# What dedup's worker processes import before their first task (``TaskRunner.warm``).
+WORKER_MODULES = ("boostpack.deduplication.sign", "boostpack.deduplication.cluster",
+                  "boostpack.deduplication.write")
+
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_NUM_PERM = 128
 DEFAULT_NGRAM = 5
