@@ -47,6 +47,7 @@ from boostpack.packing.config import (
 from boostpack.packing.fastlane import FastLane
 from boostpack.packing.job import PackJob
 from boostpack.packing.join import join
+from boostpack.packing.memory import keep_freed_memory
 from boostpack.packing.output import OUTPUT, WORK_DIR, markers_dir, prepare_output, summary
 from boostpack.packing.reading import InputPiece, ReadSetup, first_format, read_documents
 from boostpack.packing.tasks import PackTask, plan_tasks, run_task
@@ -111,6 +112,7 @@ def pack(
     refused; one made from the same ones is rebuilt, the same bytes).
     """
     started = time.monotonic()
+    keep_freed_memory()  # before this run's threads pick their arenas
     files = _check_inputs(inputs, backend, ray_address)
     reading = {"fmt": fmt, "mapping": mapping, "strict": strict, "requests": tuple(requests)}
     job = PackJob.resolve(_config(config, tokenizer, reading, seq_len=seq_len,
