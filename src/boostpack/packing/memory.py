@@ -26,7 +26,7 @@ _M_ARENA_MAX = -8
 _SETTINGS = ((_M_ARENA_MAX, 1), (_M_MMAP_THRESHOLD, 32 << 20), (_M_TRIM_THRESHOLD, 64 << 20))
 # The user's own allocator settings are left alone.
 _USER_SETTINGS = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
-                  "MALLOC_TOP_PAD_", "GLIBC_TUNABLES")
+                  "MALLOC_TOP_PAD_")
 
 _applied: bool | None = None
 
@@ -43,7 +43,8 @@ def keep_freed_memory() -> bool:
 
 
 def _apply() -> bool:
-    if platform.libc_ver()[0] != "glibc" or any(name in os.environ for name in _USER_SETTINGS):
+    if (platform.libc_ver()[0] != "glibc" or any(name in os.environ for name in _USER_SETTINGS)
+            or "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", "")):
         return False
     try:
         libc = ctypes.CDLL(None)
