@@ -17,6 +17,12 @@ rounds (the machine may be shared: compare within one run):
   ``.jsonl.zst``. Timed: the whole process (start-up, imports, tokenizer load included) and
   the ``pack()`` call alone (its summary's ``seconds``).
 
+Both sides run on the same N cores: each measured process is pinned to the first N of the
+cores this script may use (``sched_setaffinity``), so with fewer workers than cores pack's
+read and write threads do not borrow a core that raw gigatoken, encoding on N threads, leaves
+idle (unpinned, ``--workers 1`` on 2 cores compared pack on two cores with raw on one).
+``--no-pin`` measures unpinned, as before.
+
 Throughput is MB/s of rendered text (the unit both sides share); ratios divide pack's by raw
 gigatoken's encode-only figure at the same N (target >= 0.9, DESIGN.md §8), and N workers by 1
 (never slower). Raw's encode-only figure leaves out its start-up and tokenizer load, so pack is
@@ -118,12 +124,22 @@ def raw_worker(texts: str, mode: str) -> None:
                       "mode": mode}))
 
 
-def _popen_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+def _cores(n: int, pin: bool) -> list[int] | None:
+    """The cores a measured process with ``n`` workers may use: the first ``n`` this script
+    may use (None: all of them, as without pinning)."""
+    allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    return allowed[:n] if pin and 0 < n < len(allowed) else None
+
+
+def _popen_rss(cmd: list[str], env: dict[str, str], cores: list[int] | None = None
+               ) -> tuple[float, float, float, str]:
     """(wall seconds, CPU seconds of the process and the children it waited for, peak RSS in MB
-    of the largest of them, stdout) of one command. The caller stays small: a child's peak
-    RSS starts at its parent's size when it is forked."""
+    of the largest of them, stdout) of one command, run on ``cores`` (None: any). The caller
+    stays small: a child's peak RSS starts at its parent's size when it is forked."""
+    pin = (lambda: os.sched_setaffinity(0, cores)) if cores else None
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=pin)
     out_parts, err_parts = [], []
     # communicate() would reap the child; read the pipes, then wait4 for its rusage.
     out_parts.append(proc.stdout.read())  # type: ignore[union-attr]
@@ -144,6 +160,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="do not pin each measured process to its N cores")
     ap.add_argument("--raw-worker", help=argparse.SUPPRESS)
     ap.add_argument("--raw-mode", default="rayon", help=argparse.SUPPRESS)
     ap.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
@@ -168,11 +186,12 @@ def main() -> None:
     for _ in range(args.repeat):
         for n in args.workers:
             env = {**os.environ, "RAYON_NUM_THREADS": str(n), "BOOSTPACK_WORKERS": str(n)}
+            cores = _cores(n, not args.no_pin)
             timed = []
             for mode in ("rayon", "calling thread"):
                 wall, cpu, rss, stdout = _popen_rss(
                     [sys.executable, __file__, "--raw-worker", str(texts), "--raw-mode", mode],
-                    env)
+                    env, cores)
                 raw = json.loads(stdout)
                 timed.append({"mb_s": text_mb / raw["encode_s"], "process_mb_s": text_mb / wall,
                               "rss": rss, "mb_cpu_s": text_mb / raw["encode_cpu_s"],
@@ -181,13 +200,13 @@ def main() -> None:
             head_wall, head_cpu, _, _ = _popen_rss(
                 [sys.executable, "-m", "boostpack", "pack", str(data_dir / "head.jsonl"), "-o",
                  str(out), "--tokenizer", str(tok), "--workers", str(n), "--json",
-                 "--overwrite"], env)
+                 "--overwrite"], env, cores)
             shutil.rmtree(out, ignore_errors=True)
             for name, path in (("jsonl", plain), ("zst", packed)):
                 shutil.rmtree(out, ignore_errors=True)
                 wall, cpu, rss, stdout = _popen_rss(
                     [sys.executable, "-m", "boostpack", "pack", str(path), "-o", str(out),
-                     "--tokenizer", str(tok), "--workers", str(n), "--json"], env)
+                     "--tokenizer", str(tok), "--workers", str(n), "--json"], env, cores)
                 s = json.loads(stdout)
                 rounds.setdefault(f"{name}/{n}", []).append(
                     {"mb_s": text_mb / s["seconds"], "process_mb_s": text_mb / wall, "rss": rss,
@@ -197,6 +216,7 @@ def main() -> None:
                      "efficiency": s["packing_efficiency"], "split": s["split_documents"]})
     shutil.rmtree(out, ignore_errors=True)
     figures = _figures(rounds, args.workers, text_mb, head_mb)
+    figures["pinned"] = not args.no_pin
     figures["kernel"] = _kernel(texts)
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -270,7 +290,8 @@ def _kernel(texts: Path) -> dict[str, float]:
 
 def _print(f: dict[str, object], args: argparse.Namespace) -> None:
     print(f"{args.mb} MB of QA JSONL ({f['text_mb']} MB rendered text), Llama-3 tokenizer, "
-          f"{f['cores']} cores, best of {args.repeat} (spread = best/worst round)")
+          f"{f['cores']} cores, best of {args.repeat} (spread = best/worst round); "
+          f"{'each process pinned to its N cores' if f['pinned'] else 'not pinned'}")
     for n in args.workers:
         row = f[f"workers_{n}"]
         assert isinstance(row, dict)

@@ -51,6 +51,7 @@ from boostpack.packing.output import OUTPUT, WORK_DIR, markers_dir, prepare_outp
 from boostpack.packing.reading import InputPiece, ReadSetup, first_format, read_documents
 from boostpack.packing.tasks import PackTask, plan_tasks, run_task
 from boostpack.packing.tokenization import set_threads
+from boostpack.runtime.allocator import keep_freed_memory
 from boostpack.runtime.backends import Backend, LocalProcesses, Staggered
 from boostpack.runtime.console import Progress, log
 from boostpack.runtime.executor import TaskRunner, check_backend, open_runner, resolve_workers
@@ -111,6 +112,7 @@ def pack(
     refused; one made from the same ones is rebuilt, the same bytes).
     """
     started = time.monotonic()
+    keep_freed_memory()  # before this run's threads pick their arenas
     files = _check_inputs(inputs, backend, ray_address)
     reading = {"fmt": fmt, "mapping": mapping, "strict": strict, "requests": tuple(requests)}
     job = PackJob.resolve(_config(config, tokenizer, reading, seq_len=seq_len,

@@ -29,6 +29,7 @@ from boostpack.packing.output import TaskSink, task_dir
 from boostpack.packing.reading import InputPiece, ReadSetup, first_format, read_documents
 from boostpack.packing.threads import Pipeline
 from boostpack.packing.tokenization import load_encoder, set_threads
+from boostpack.runtime.allocator import keep_freed_memory
 from boostpack.runtime.backends import hand_off
 from boostpack.runtime.gc_threshold import fewer_collections
 
@@ -105,6 +106,7 @@ def run_task(task: PackTask) -> dict[str, Any]:
     finishing step needs (small, JSON-serializable): per piece its counts, per shard its
     files, the document table, quarantine parts and counts."""
     job = task.job
+    keep_freed_memory()
     set_threads(task.threads)
     encoder = load_encoder(job.tokenizer, task.engine)
     setup = ReadSetup(job.config, job.parts_renderer(), task.exact_cuts,
