@@ -197,7 +197,7 @@ def _run(runner: TaskRunner, work: WorkDir, out: Path, input_files: list[str],
     clusters = _cluster_once(work, results, n_ref, config, memory, runner, scratch)
     clock.lap("cluster")
 
-    # Deleting phase 2's files (~200 MB a million documents) waits on the file system, not on
+    # Deleting phase 2's files (~800 MB a million documents) waits on the file system, not on
     # the CPU: done meanwhile.
     with _meanwhile(workdir.drop_cluster_files, work, len(results)):
         written = _write_all(runner, work, out, tasks[n_ref:], results, file_of, started,
