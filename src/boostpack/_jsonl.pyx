@@ -5,7 +5,7 @@ names is boostpack.packing.fastlane."""
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.list cimport PyList_Append
-from libc.string cimport memchr
+from libc.string cimport memchr, memcpy
 
 from boostpack._csrc cimport bp_gather, bp_jsonl_scan, bp_status, int64_t, uint8_t
 
@@ -80,6 +80,51 @@ def count_lines(const uint8_t[::1] data):
             count += 1
             p = <const uint8_t *>hit + 1
     return count
+
+
+def newlines(const uint8_t[::1] data, int64_t[::1] out):
+    """The offsets of the first ``len(out)`` newlines of ``data`` into ``out`` (memchr); returns
+    how many were found. ``count_lines`` gives the size ``out`` needs for all of them."""
+    cdef const uint8_t *p = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t *end = p + data.shape[0]
+    cdef const void *hit
+    cdef Py_ssize_t count = 0, cap = out.shape[0]
+    with nogil:
+        while p < end and count < cap:
+            hit = memchr(p, 10, <size_t>(end - p))
+            if hit == NULL:
+                break
+            out[count] = <const uint8_t *>hit - &data[0]
+            count += 1
+            p = <const uint8_t *>hit + 1
+    return count
+
+
+def join_lines(const uint8_t[::1] src, const int64_t[::1] start, const int64_t[::1] length,
+               uint8_t[::1] dst):
+    """Each part ``src[start[i]:start[i] + length[i]]`` followed by a newline, into ``dst``;
+    returns the bytes written. Every part must lie in ``src`` and all fit in ``dst``."""
+    cdef Py_ssize_t n = start.shape[0], i, size = src.shape[0], at = 0
+    cdef int64_t s, k
+    if length.shape[0] != n:
+        raise InvalidInput("start and length must have equal lengths")
+    for i in range(n):
+        s, k = start[i], length[i]
+        if s < 0 or k < 0 or s > size or k > size - s:
+            raise InvalidInput(f"join_lines: part {i} is outside src")
+        at += k + 1
+    if at > dst.shape[0]:
+        raise InvalidInput("join_lines: dst is too small")
+    at = 0
+    with nogil:
+        for i in range(n):
+            k = length[i]
+            if k:
+                memcpy(&dst[at], &src[start[i]], <size_t>k)
+            at += k
+            dst[at] = 10
+            at += 1
+    return at
 
 
 def split_lines(bytes data not None):
