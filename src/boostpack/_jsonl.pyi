@@ -30,4 +30,12 @@ def join_lines(
     length: NDArray[np.int64],
     dst: NDArray[np.uint8] | bytearray,
 ) -> int: ...
+def gather_two(
+    first: NDArray[np.uint8] | bytes,
+    second: NDArray[np.uint8] | bytes,
+    which: NDArray[np.uint8],
+    start: NDArray[np.int64],
+    length: NDArray[np.int64],
+    dst: NDArray[np.uint8],
+) -> int: ...
 def split_lines(data: bytes) -> list[bytes]: ...

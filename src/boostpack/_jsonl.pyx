@@ -100,30 +100,64 @@ def newlines(const uint8_t[::1] data, int64_t[::1] out):
     return count
 
 
+cdef Py_ssize_t _parts_total(const int64_t[::1] start, const int64_t[::1] length,
+                             const uint8_t[::1] which, Py_ssize_t first, Py_ssize_t second,
+                             str what) except -1:
+    """The bytes of parts ``[start[i], start[i] + length[i])``, each checked to lie in its
+    source: of ``first`` bytes where ``which`` is empty or ``which[i]`` is 0, else ``second``."""
+    cdef Py_ssize_t n = start.shape[0], i, size, total = 0
+    cdef int64_t s, k
+    if length.shape[0] != n or (which.shape[0] and which.shape[0] != n):
+        raise InvalidInput(f"{what}: the part arrays must have equal lengths")
+    for i in range(n):
+        s, k = start[i], length[i]
+        size = first if not which.shape[0] or which[i] == 0 else second
+        if s < 0 or k < 0 or s > size or k > size - s:
+            raise InvalidInput(f"{what}: part {i} is outside its source")
+        total += k
+    return total
+
+
 def join_lines(const uint8_t[::1] src, const int64_t[::1] start, const int64_t[::1] length,
                uint8_t[::1] dst):
     """Each part ``src[start[i]:start[i] + length[i]]`` followed by a newline, into ``dst``;
     returns the bytes written. Every part must lie in ``src`` and all fit in ``dst``."""
-    cdef Py_ssize_t n = start.shape[0], i, size = src.shape[0], at = 0
-    cdef int64_t s, k
-    if length.shape[0] != n:
-        raise InvalidInput("start and length must have equal lengths")
-    for i in range(n):
-        s, k = start[i], length[i]
-        if s < 0 or k < 0 or s > size or k > size - s:
-            raise InvalidInput(f"join_lines: part {i} is outside src")
-        at += k + 1
-    if at > dst.shape[0]:
+    cdef Py_ssize_t i, at = 0
+    cdef int64_t k
+    cdef Py_ssize_t total = _parts_total(start, length, src[:0], src.shape[0], 0, "join_lines")
+    if total + start.shape[0] > dst.shape[0]:
         raise InvalidInput("join_lines: dst is too small")
-    at = 0
     with nogil:
-        for i in range(n):
+        for i in range(start.shape[0]):
             k = length[i]
             if k:
                 memcpy(&dst[at], &src[start[i]], <size_t>k)
             at += k
             dst[at] = 10
             at += 1
+    return at
+
+
+def gather_two(const uint8_t[::1] first, const uint8_t[::1] second, const uint8_t[::1] which,
+               const int64_t[::1] start, const int64_t[::1] length, uint8_t[::1] dst):
+    """Concatenate the parts ``src[start[i]:start[i] + length[i]]`` into ``dst``, ``src``
+    being ``first`` where ``which[i]`` is 0, else ``second``; returns the bytes written.
+    Every part must lie in its source and all fit in ``dst``."""
+    cdef Py_ssize_t i, at = 0
+    cdef int64_t k
+    if which.shape[0] != start.shape[0]:
+        raise InvalidInput("gather_two: the part arrays must have equal lengths")
+    cdef Py_ssize_t total = _parts_total(start, length, which, first.shape[0], second.shape[0],
+                                         "gather_two")
+    if total > dst.shape[0]:
+        raise InvalidInput("gather_two: dst is too small")
+    with nogil:
+        for i in range(start.shape[0]):
+            k = length[i]
+            if k:
+                memcpy(&dst[at], &first[start[i]] if which[i] == 0 else &second[start[i]],
+                       <size_t>k)
+                at += k
     return at
 
 

@@ -122,3 +122,23 @@ def test_join_lines(src: bytes, parts: list[tuple[int, int]], room: int) -> None
         return
     assert _jsonl.join_lines(src, start, length, dst) == len(expected)
     assert dst[:len(expected)].tobytes() == expected
+
+
+@FUZZ
+@given(first=st.binary(max_size=30), second=st.binary(max_size=30),
+       parts=st.lists(st.tuples(st.booleans(), st.integers(-2, 35), st.integers(-2, 35)), max_size=6),
+       room=st.integers(0, 120))
+def test_gather_two(first: bytes, second: bytes, parts: list[tuple[bool, int, int]], room: int) -> None:
+    which = np.array([p[0] for p in parts], dtype=np.uint8)
+    start = np.array([p[1] for p in parts], dtype=np.int64)
+    length = np.array([p[2] for p in parts], dtype=np.int64)
+    dst = np.zeros(room, dtype=np.uint8)
+    sources = (first, second)
+    inside = all(s >= 0 and k >= 0 and s + k <= len(sources[w]) for w, s, k in parts)
+    expected = b"".join(sources[w][s:s + k] for w, s, k in parts)
+    if not inside or len(expected) > room:
+        with pytest.raises(InvalidInput):
+            _jsonl.gather_two(first, second, which, start, length, dst)
+        return
+    assert _jsonl.gather_two(first, second, which, start, length, dst) == len(expected)
+    assert dst[:len(expected)].tobytes() == expected
