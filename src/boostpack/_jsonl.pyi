@@ -23,4 +23,19 @@ def gather(
     dst: NDArray[np.uint8],
 ) -> int: ...
 def count_lines(data: NDArray[np.uint8] | bytes) -> int: ...
+def newlines(data: NDArray[np.uint8] | bytes, out: NDArray[np.int64]) -> int: ...
+def join_lines(
+    src: NDArray[np.uint8] | bytes,
+    start: NDArray[np.int64],
+    length: NDArray[np.int64],
+    dst: NDArray[np.uint8] | bytearray,
+) -> int: ...
+def gather_two(
+    first: NDArray[np.uint8] | bytes,
+    second: NDArray[np.uint8] | bytes,
+    which: NDArray[np.uint8],
+    start: NDArray[np.int64],
+    length: NDArray[np.int64],
+    dst: NDArray[np.uint8],
+) -> int: ...
 def split_lines(data: bytes) -> list[bytes]: ...

@@ -5,7 +5,7 @@ names is boostpack.packing.fastlane."""
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.list cimport PyList_Append
-from libc.string cimport memchr
+from libc.string cimport memchr, memcpy
 
 from boostpack._csrc cimport bp_gather, bp_jsonl_scan, bp_status, int64_t, uint8_t
 
@@ -80,6 +80,85 @@ def count_lines(const uint8_t[::1] data):
             count += 1
             p = <const uint8_t *>hit + 1
     return count
+
+
+def newlines(const uint8_t[::1] data, int64_t[::1] out):
+    """The offsets of the first ``len(out)`` newlines of ``data`` into ``out`` (memchr); returns
+    how many were found. ``count_lines`` gives the size ``out`` needs for all of them."""
+    cdef const uint8_t *p = &data[0] if data.shape[0] else NULL
+    cdef const uint8_t *end = p + data.shape[0]
+    cdef const void *hit
+    cdef Py_ssize_t count = 0, cap = out.shape[0]
+    with nogil:
+        while p < end and count < cap:
+            hit = memchr(p, 10, <size_t>(end - p))
+            if hit == NULL:
+                break
+            out[count] = <const uint8_t *>hit - &data[0]
+            count += 1
+            p = <const uint8_t *>hit + 1
+    return count
+
+
+cdef Py_ssize_t _parts_total(const int64_t[::1] start, const int64_t[::1] length,
+                             const uint8_t[::1] which, Py_ssize_t first, Py_ssize_t second,
+                             str what) except -1:
+    """The bytes of parts ``[start[i], start[i] + length[i])``, each checked to lie in its
+    source: of ``first`` bytes where ``which`` is empty or ``which[i]`` is 0, else ``second``."""
+    cdef Py_ssize_t n = start.shape[0], i, size, total = 0
+    cdef int64_t s, k
+    if length.shape[0] != n or (which.shape[0] and which.shape[0] != n):
+        raise InvalidInput(f"{what}: the part arrays must have equal lengths")
+    for i in range(n):
+        s, k = start[i], length[i]
+        size = first if not which.shape[0] or which[i] == 0 else second
+        if s < 0 or k < 0 or s > size or k > size - s:
+            raise InvalidInput(f"{what}: part {i} is outside its source")
+        total += k
+    return total
+
+
+def join_lines(const uint8_t[::1] src, const int64_t[::1] start, const int64_t[::1] length,
+               uint8_t[::1] dst):
+    """Each part ``src[start[i]:start[i] + length[i]]`` followed by a newline, into ``dst``;
+    returns the bytes written. Every part must lie in ``src`` and all fit in ``dst``."""
+    cdef Py_ssize_t i, at = 0
+    cdef int64_t k
+    cdef Py_ssize_t total = _parts_total(start, length, src[:0], src.shape[0], 0, "join_lines")
+    if total + start.shape[0] > dst.shape[0]:
+        raise InvalidInput("join_lines: dst is too small")
+    with nogil:
+        for i in range(start.shape[0]):
+            k = length[i]
+            if k:
+                memcpy(&dst[at], &src[start[i]], <size_t>k)
+            at += k
+            dst[at] = 10
+            at += 1
+    return at
+
+
+def gather_two(const uint8_t[::1] first, const uint8_t[::1] second, const uint8_t[::1] which,
+               const int64_t[::1] start, const int64_t[::1] length, uint8_t[::1] dst):
+    """Concatenate the parts ``src[start[i]:start[i] + length[i]]`` into ``dst``, ``src``
+    being ``first`` where ``which[i]`` is 0, else ``second``; returns the bytes written.
+    Every part must lie in its source and all fit in ``dst``."""
+    cdef Py_ssize_t i, at = 0
+    cdef int64_t k
+    if which.shape[0] != start.shape[0]:
+        raise InvalidInput("gather_two: the part arrays must have equal lengths")
+    cdef Py_ssize_t total = _parts_total(start, length, which, first.shape[0], second.shape[0],
+                                         "gather_two")
+    if total > dst.shape[0]:
+        raise InvalidInput("gather_two: dst is too small")
+    with nogil:
+        for i in range(start.shape[0]):
+            k = length[i]
+            if k:
+                memcpy(&dst[at], &first[start[i]] if which[i] == 0 else &second[start[i]],
+                       <size_t>k)
+                at += k
+    return at
 
 
 def split_lines(bytes data not None):

@@ -9,6 +9,7 @@ for out-of-bounds accesses that would not crash.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +96,49 @@ def test_count_lines(data: bytes) -> None:
 @given(data=st.one_of(st.binary(max_size=200), lines))
 def test_split_lines(data: bytes) -> None:
     assert _jsonl.split_lines(data) == data.split(b"\n")
+
+
+@FUZZ
+@given(data=st.one_of(st.binary(max_size=200), lines), room=st.integers(0, 12))
+def test_newlines(data: bytes, room: int) -> None:
+    out = np.full(room, -1, dtype=np.int64)
+    found = _jsonl.newlines(data, out)
+    expected = [i for i, byte in enumerate(data) if byte == 10][:room]
+    assert found == len(expected) and out[:found].tolist() == expected
+
+
+@FUZZ
+@given(src=st.binary(max_size=60), parts=st.lists(st.tuples(st.integers(-2, 70), st.integers(-2, 70)),
+                                                  max_size=6), room=st.integers(0, 200))
+def test_join_lines(src: bytes, parts: list[tuple[int, int]], room: int) -> None:
+    start = np.array([p[0] for p in parts], dtype=np.int64)
+    length = np.array([p[1] for p in parts], dtype=np.int64)
+    dst = np.zeros(room, dtype=np.uint8)
+    inside = all(s >= 0 and k >= 0 and s + k <= len(src) for s, k in parts)
+    expected = b"".join(src[s:s + k] + b"\n" for s, k in parts)
+    if not inside or len(expected) > room:
+        with pytest.raises(InvalidInput):
+            _jsonl.join_lines(src, start, length, dst)
+        return
+    assert _jsonl.join_lines(src, start, length, dst) == len(expected)
+    assert dst[:len(expected)].tobytes() == expected
+
+
+@FUZZ
+@given(first=st.binary(max_size=30), second=st.binary(max_size=30),
+       parts=st.lists(st.tuples(st.booleans(), st.integers(-2, 35), st.integers(-2, 35)), max_size=6),
+       room=st.integers(0, 120))
+def test_gather_two(first: bytes, second: bytes, parts: list[tuple[bool, int, int]], room: int) -> None:
+    which = np.array([p[0] for p in parts], dtype=np.uint8)
+    start = np.array([p[1] for p in parts], dtype=np.int64)
+    length = np.array([p[2] for p in parts], dtype=np.int64)
+    dst = np.zeros(room, dtype=np.uint8)
+    sources = (first, second)
+    inside = all(s >= 0 and k >= 0 and s + k <= len(sources[w]) for w, s, k in parts)
+    expected = b"".join(sources[w][s:s + k] for w, s, k in parts)
+    if not inside or len(expected) > room:
+        with pytest.raises(InvalidInput):
+            _jsonl.gather_two(first, second, which, start, length, dst)
+        return
+    assert _jsonl.gather_two(first, second, which, start, length, dst) == len(expected)
+    assert dst[:len(expected)].tobytes() == expected

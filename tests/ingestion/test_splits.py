@@ -42,8 +42,8 @@ def read_split(path: Path, split_bytes: int, cell: int, batch_lines: int,
         batches = list(reader.batches(batch_lines))
         assert reader.line_base() == base
         numbers = [n for b in batches for n in b.lines]
-        assert [line for run in record_lines(str(path), split, numbers) for line in run] == \
-            [raw for b in batches for raw in b.raw]
+        assert [lines.line(i) for lines in record_lines(str(path), split, numbers)
+                for i in range(len(lines))] == [raw for b in batches for raw in b.raw]
         got += flat(batches, base)
         cuts += [docs + c for c in [0, *reader.cuts] if docs + c > 0]  # a split starts a frame
         base += sum(b.lines_read for b in batches)

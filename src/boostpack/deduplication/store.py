@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from boostpack._jsonl import gather
 from boostpack._minhash import pread_rows
 from boostpack.deduplication.bandfile import file_bytes, read_band
 from boostpack.deduplication.itemkey import ITEM_KEY, band_mix
@@ -172,17 +173,30 @@ class IdStore:
             self._maps[task] = (ids_map, ends_map, ends)
         return self._maps[task]
 
-    def json_many(self, docs: np.ndarray) -> list[bytes]:
-        """The ids of ``docs`` as JSON strings (quoted, escaped), in order."""
+    def packed(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ids of ``docs`` as JSON strings (quoted, escaped): ``(data, start, length)``,
+        the id of ``docs[i]`` being ``data[start[i]:start[i] + length[i]]``."""
         uniq, bounds, inverse = _task_of(self.offsets, docs)
-        found: list[bytes] = []
+        pieces, lengths = [np.empty(0, dtype=np.uint8)], [np.empty(0, dtype=np.int64)]
         for t in np.flatnonzero(np.diff(bounds)):
             local = uniq[bounds[t] : bounds[t + 1]].astype(np.int64) - self.offsets[t]
             ids, ends_map, ends = self._task(int(t))
             # Each id spans [end of the previous document, its own end).
-            stop = ends[local]
-            start = np.where(local > 0, ends[np.maximum(local - 1, 0)], 0)
-            found += [ids[a:b] for a, b in zip(start.tolist(), stop.tolist(), strict=True)]
+            stop = ends[local].astype(np.int64)
+            start = np.where(local > 0, ends[np.maximum(local - 1, 0)], 0).astype(np.int64)
+            lengths.append(stop - start)
+            pieces.append(np.empty(int(lengths[-1].sum()), dtype=np.uint8))
+            src = np.frombuffer(ids, dtype=np.uint8)
+            gather(src, start, lengths[-1], pieces[-1])
+            del src  # an exported buffer would keep the map from closing
             ids.madvise(mmap.MADV_DONTNEED)
             ends_map.madvise(mmap.MADV_DONTNEED)
-        return [found[k] for k in inverse.tolist()]
+        length = np.concatenate(lengths)
+        start = np.zeros(len(length), dtype=np.int64)
+        np.cumsum(length[:-1], out=start[1:])
+        return np.concatenate(pieces), start[inverse], length[inverse]
+
+    def json_many(self, docs: np.ndarray) -> list[bytes]:
+        """The ids of ``docs`` as JSON strings (quoted, escaped), in order."""
+        data, start, length = self.packed(docs)
+        return [data[a:a + k].tobytes() for a, k in zip(start.tolist(), length.tolist(), strict=True)]

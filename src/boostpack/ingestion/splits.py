@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from boostpack._jsonl import join_lines
 from boostpack.ingestion.classify import (
     Batch,
     Classifier,
@@ -60,6 +61,7 @@ from boostpack.ingestion.streams import (
     Chunk,
     Gap,
     count_newlines,
+    line_blocks,
     line_runs,
     range_chunks,
     unit_chunks,
@@ -72,7 +74,7 @@ from boostpack.ingestion.tables import (
     table_units,
 )
 
-__all__ = ["RangeReader", "Split", "plan_splits", "record_lines", "splittable", "whole_part"]
+__all__ = ["Lines", "RangeReader", "Split", "plan_splits", "record_lines", "splittable", "whole_part"]
 
 _COMPRESSED = (".zst", ".gz")
 _LOG_WHOLE_BYTES = 64 << 20
@@ -324,36 +326,78 @@ def _lines_before(path: str, split: Split) -> int:
 
 # --- reading a part --------------------------------------------------------------------------
 
-def record_lines(path: str, split: Split, numbers: np.ndarray) -> Iterator[list[bytes]]:
-    """The lines numbered ``numbers`` (local, ascending) of ``split``, as ``Batch.raw`` holds
-    them (no terminator, ``\\r`` or BOM), a run of them per MB read: phase 3 of dedup takes
-    the kept and removed lines from the input instead of a copy saved in phase 1."""
+@dataclass(frozen=True)
+class Lines:
+    """Some lines of one block of input, as ``Batch.raw`` holds them (no terminator, ``\\r`` or
+    BOM): line ``i`` is ``data[start[i]:start[i] + length[i]]``. No object per line: phase 3
+    of dedup copies the kept ones into its output in one C call (``join_into``)."""
+
+    data: np.ndarray  # uint8
+    start: np.ndarray  # int64
+    length: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def line(self, i: int) -> bytes:
+        at = int(self.start[i])
+        return self.data[at:at + int(self.length[i])].tobytes()
+
+    def part(self, lo: int, hi: int) -> Lines:
+        return Lines(self.data, self.start[lo:hi], self.length[lo:hi])
+
+    def join_into(self, which: np.ndarray, out: np.ndarray) -> int:
+        """The lines picked by ``which`` (a mask or indices), each with a ``\\n``, written
+        at the start of ``out``; returns the bytes written."""
+        return join_lines(self.data, self.start[which], self.length[which], out)
+
+    def joined_size(self, which: np.ndarray) -> int:
+        """The bytes ``join_into`` writes."""
+        picked = self.length[which]
+        return int(picked.sum()) + len(picked)
+
+
+def _table_lines(rows: list[bytes]) -> Lines:
+    length = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    start = np.zeros(len(rows), dtype=np.int64)
+    np.cumsum(length[:-1] + 1, out=start[1:])
+    return Lines(np.frombuffer(b"\n".join(rows), dtype=np.uint8), start, length)
+
+
+_BLOCK_BYTES = 8 << 20  # input bytes per block of record_lines: per-block costs stay small
+
+
+def record_lines(path: str, split: Split, numbers: np.ndarray) -> Iterator[Lines]:
+    """The lines numbered ``numbers`` (local, ascending) of ``split``, a block of them per
+    ~8 MB read: phase 3 of dedup takes the kept and removed lines from the input instead of a
+    copy saved in phase 1. A block's ``data`` is a reused buffer: valid until the next block."""
     numbers = np.asarray(numbers, dtype=np.int64)
     if split.kind == "table":
-        yield from table_rows(path, split.units, numbers.tolist())
+        yield from map(_table_lines, table_rows(path, split.units, numbers.tolist()))
         return
     if split.kind == "compressed":
-        start, chunks = _compressed_chunks(path, split)
+        first, chunks = _compressed_chunks(path, split)
     else:
-        start, chunks = split.start, range_chunks(path, split.start, split.end)
+        first, chunks = split.start, range_chunks(path, split.start, split.end)
     i = line_no = 0
-    for run in line_runs(chunks):
-        if type(run) is not list:  # a broken line: one line, never a record
+    for block in line_blocks(chunks, _BLOCK_BYTES):
+        if type(block) is not tuple:  # a broken line: one line, never a record
             line_no += 1
             continue
-        hi = int(np.searchsorted(numbers, line_no + len(run), side="right"))
+        data, ends = block
+        hi = int(np.searchsorted(numbers, line_no + len(ends), side="right"))
         if hi > i:
-            if hi - i == len(run):  # every line of the run (ascending, in range): as it is
-                lines = run
-            else:
-                lines = [run[k] for k in (numbers[i:hi] - line_no - 1).tolist()]
-            if any(map(bytes.endswith, lines, itertools.repeat(b"\r"))):  # the loop in C
-                lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
-            if start == 0 and numbers[i] == 1 and lines[0].startswith(BOM):
-                lines[0] = lines[0][3:]
-            yield lines
+            which = numbers[i:hi] - line_no - 1
+            end = ends[which]
+            start = np.where(which > 0, ends[which - 1] + 1, 0)  # ends[-1] unused at 0
+            length = end - start
+            length -= (length > 0) & (data[np.maximum(end - 1, 0)] == 13)  # one CR dropped
+            if first == 0 and numbers[i] == 1 and length[0] >= 3 and data[:3].tobytes() == BOM:
+                start[0] += 3
+                length[0] -= 3
+            yield Lines(data, start, length)
             i = hi
-        line_no += len(run)
+        line_no += len(ends)
 
 
 class RangeReader:
