@@ -178,10 +178,6 @@ class _Output:
             self.buf = grown
         return self.buf[self.used:need]
 
-    def add(self, data: bytes) -> None:
-        self.room(len(data))[:] = np.frombuffer(data, dtype=np.uint8)
-        self.used += len(data)
-
     def end(self, cctx: zstandard.ZstdCompressor) -> None:
         """Write what the buffer holds as one zstd frame (nothing when empty)."""
         if self.used:
