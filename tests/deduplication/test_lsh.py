@@ -67,12 +67,14 @@ def test_band_index_and_seed_are_mixed_in() -> None:
 
 
 @given(st.integers(1, 40), st.sampled_from([(25, 5), (9, 13), (1, 128), (128, 1), (20, 6)]),
-       st.integers(0, 2**64 - 1), st.randoms(use_true_random=False))
+       st.integers(0, 2**64 - 1), st.integers(0, 2**32 - 1))
 def test_one_band_key_equals_its_column_of_all_band_keys(n: int, shape: tuple[int, int], seed: int,
-                                                         rnd) -> None:
+                                                         data_seed: int) -> None:
     """Band tasks compute their band's keys alone; they must be the keys of the whole set."""
     bands, rows = shape
-    sig = np.array([[rnd.getrandbits(32) for _ in range(128)] for _ in range(n)], dtype=np.uint32)
+    # Signatures from a drawn seed: 40 x 128 random words drawn one by one from hypothesis
+    # went past its entropy budget (a FailedHealthCheck now and then).
+    sig = np.random.default_rng(data_seed).integers(0, 2**32, size=(n, 128), dtype=np.uint32)
     full = band_keys(sig, bands, rows, seed)
     for band in range(bands):
         np.testing.assert_array_equal(band_key(sig, band, rows, seed), full[:, band])
